@@ -1,0 +1,78 @@
+package openai
+
+import (
+	"encoding/json"
+
+	"github.com/customersync/customer-sync-operator/internal/simulator/fault"
+	"github.com/customersync/customer-sync-operator/internal/simulator/simhttp"
+)
+
+// Count is the number of API requests received (admin calls excluded), rejected ones included:
+// assert Count() == 0 to prove no model call was made.
+func (s *Server) Count() int64 { return s.core.Recorder.Count() }
+
+// CountFor is the number of requests on one route (RouteChat or RouteAzureChat).
+func (s *Server) CountFor(pattern string) int64 { return s.core.Recorder.CountFor(pattern) }
+
+// Counts returns the request count per route pattern.
+func (s *Server) Counts() map[string]int64 { return s.core.Recorder.Counts() }
+
+// Requests returns the last n requests received, oldest first (all kept when n <= 0), with
+// credentials redacted.
+func (s *Server) Requests(n int) []simhttp.Request { return s.core.Recorder.Last(n) }
+
+// ChatRequests returns the last n chat requests decoded, oldest first, for asserting what the
+// operator sent (model, messages, schema). Bodies that do not decode are skipped.
+func (s *Server) ChatRequests(n int) []ChatRequest {
+	var out []ChatRequest
+	for _, r := range s.core.Recorder.Last(0) {
+		if r.Pattern != RouteChat && r.Pattern != RouteAzureChat {
+			continue
+		}
+		var cr ChatRequest
+		if json.Unmarshal([]byte(r.Body), &cr) == nil {
+			out = append(out, cr)
+		}
+	}
+	if n > 0 && len(out) > n {
+		out = out[len(out)-n:]
+	}
+	return out
+}
+
+// SetCanned adds a fixed answer for requests whose messages contain match (first added wins).
+func (s *Server) SetCanned(match, content string) {
+	s.mu.Lock()
+	s.canned = append(s.canned, Canned{Match: match, Content: content})
+	s.mu.Unlock()
+}
+
+// SetQuotaExhausted makes every call answer 429 insufficient_quota until set back to false.
+func (s *Server) SetQuotaExhausted(on bool) { s.quota.Store(on) }
+
+// SetAPIKeys replaces the accepted keys (DefaultAPIKey when none).
+func (s *Server) SetAPIKeys(keys ...string) {
+	s.mu.Lock()
+	s.keys = append([]string(nil), keys...)
+	if len(s.keys) == 0 {
+		s.keys = []string{DefaultAPIKey}
+	}
+	s.mu.Unlock()
+}
+
+// Reset restores the state New produced: keys, the canned answers of Options, quota available, the initial
+// faults, the id stream, and no recorded traffic.
+func (s *Server) Reset() {
+	s.resetState()
+	_ = s.core.Faults.Set(s.opts.Faults)
+	s.core.ResetTraffic()
+}
+
+// SetFaults replaces the faults in force.
+func (s *Server) SetFaults(cfg fault.Config) error { return s.core.Faults.Set(cfg) }
+
+// Faults returns the faults in force.
+func (s *Server) Faults() fault.Config { return s.core.Faults.Config() }
+
+// FaultStats returns how many faults were injected.
+func (s *Server) FaultStats() fault.Stats { return s.core.Faults.Stats() }
