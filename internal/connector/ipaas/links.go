@@ -1,0 +1,75 @@
+package ipaas
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/customersync/customer-sync-operator/internal/connector"
+	"github.com/customersync/customer-sync-operator/internal/customer"
+)
+
+// linkBody is the body of LookupSpecial and UpdateExternalId [doc].
+type linkBody struct {
+	TableName  string `json:"table_name"`
+	SystemID   int64  `json:"system_id"`
+	ExternalID string `json:"external_id"`
+	InternalID string `json:"internal_id,omitempty"`
+}
+
+// LookupSpecial returns the iPaaS.com id linked to externalID for the
+// configured system id. Not linked (404) is linked=false, not an error.
+func (c *Connector) LookupSpecial(ctx context.Context, externalID string) (id string, linked bool, err error) {
+	if err := c.needSystemID("LookupSpecial", externalID); err != nil {
+		return "", false, err
+	}
+	var out any
+	err = c.client.Do(ctx, connector.Call{Operation: "LookupSpecial", Method: http.MethodPost, Path: pathLookupSpecial,
+		Body: linkBody{TableName: tableCustomer, SystemID: c.systemID, ExternalID: externalID}, Out: &out})
+	if errors.Is(err, connector.ErrNotFound) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	if id = idString(out); id == "" {
+		return "", false, connector.BadResponse(System, "LookupSpecial", "POST "+pathLookupSpecial, errNoID)
+	}
+	return id, true, nil
+}
+
+// FindByLink returns the customer linked to externalID, or ErrNotFound when
+// none is linked (or the link points at a customer that is gone).
+func (c *Connector) FindByLink(ctx context.Context, externalID string) (*customer.Record, error) {
+	id, linked, err := c.LookupSpecial(ctx, externalID)
+	if err != nil {
+		return nil, err
+	}
+	if !linked {
+		return nil, connector.NotFound(System, "LookupSpecial", "no customer is linked to that external id")
+	}
+	return c.Get(ctx, id)
+}
+
+// Link links externalID (for the configured system id) to customer id;
+// linking again is harmless.
+func (c *Connector) Link(ctx context.Context, id, externalID string) error {
+	if err := c.needSystemID("UpdateExternalId", externalID); err != nil {
+		return err
+	}
+	if id == "" {
+		return connector.Invalid(System, "UpdateExternalId", map[string][]string{"internal_id": {"the customer id is required"}})
+	}
+	return c.client.Do(ctx, connector.Call{Operation: "UpdateExternalId", Method: http.MethodPost, Path: pathUpdateExternalID,
+		Body: linkBody{TableName: tableCustomer, SystemID: c.systemID, ExternalID: externalID, InternalID: id}})
+}
+
+func (c *Connector) needSystemID(op, externalID string) error {
+	if c.systemID <= 0 {
+		return connector.InvalidConfig(System, "systemID is required for external-id links")
+	}
+	if externalID == "" {
+		return connector.Invalid(System, op, map[string][]string{"external_id": {"the external id is required"}})
+	}
+	return nil
+}

@@ -1,0 +1,67 @@
+package ninetynineminds
+
+import (
+	"context"
+	"net/url"
+
+	"github.com/customersync/customer-sync-operator/internal/connector"
+)
+
+// System is the connector's name in metrics, logs and errors.
+const System = "99minds"
+
+// CredentialAPIKey is the Secret key holding the API Secret Key.
+const CredentialAPIKey = "apiKey"
+
+const defaultPageSize = 100
+
+// Config configures a Connector.
+type Config struct {
+	connector.Config
+	// PageSize is the page size of ListChanged; default 100.
+	PageSize int
+	// EnsureCard issues a loyalty card (amount 0) to a customer that has
+	// none whenever Create or Update writes it.
+	EnsureCard bool
+}
+
+// Connector reads and writes 99minds customers.
+type Connector struct {
+	client   *connector.Client
+	pageSize int
+	ensure   bool
+}
+
+var (
+	_ connector.Source      = (*Connector)(nil)
+	_ connector.Destination = (*Connector)(nil)
+)
+
+// New checks the config (base URL, apiKey) and builds a Connector; it sends
+// no request (Validate does).
+func New(cfg Config) (*Connector, error) {
+	if err := cfg.RequireCredentials(System, CredentialAPIKey); err != nil {
+		return nil, err
+	}
+	tr := cfg.NewTransport(System)
+	client, err := connector.NewClient(connector.ClientConfig{
+		System: System, BaseURL: cfg.BaseURL, HTTP: tr.Client(),
+		Auth: connector.BearerKey(cfg.Credential(CredentialAPIKey)), ParseError: parseError,
+	})
+	if err != nil {
+		return nil, err
+	}
+	ps := cfg.PageSize
+	if ps <= 0 {
+		ps = defaultPageSize
+	}
+	return &Connector{client: client, pageSize: ps, ensure: cfg.EnsureCard}, nil
+}
+
+// Validate lists one customer: cheap, and it proves the key is accepted.
+func (c *Connector) Validate(ctx context.Context) error {
+	q := url.Values{"page_no": {"1"}, "page_size": {"1"}}
+	var out []map[string]any
+	_, err := c.get(ctx, "Validate", pathCustomers, q, &out)
+	return err
+}

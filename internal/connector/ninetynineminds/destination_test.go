@@ -1,0 +1,139 @@
+package ninetynineminds_test
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+
+	"github.com/customersync/customer-sync-operator/internal/connector"
+	"github.com/customersync/customer-sync-operator/internal/connector/ninetynineminds"
+	"github.com/customersync/customer-sync-operator/internal/customer"
+)
+
+func payload(fields map[string]any) customer.Payload { return customer.Payload{Fields: fields} }
+
+func TestCreateUpdateLink(t *testing.T) {
+	s := start(t)
+	c := newConnector(t, config(s.URL, func(c *ninetynineminds.Config) { c.EnsureCard = true }))
+	rec, err := c.Create(ctx, payload(map[string]any{
+		"Name": "Max Mustermann", "Email": "max@example.com", "PhoneNumber": "+4915112345678", "Company": "Acme",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.ID == "" || rec.Fields["Email"] != "max@example.com" || rec.Fields["Company"] != "Acme" || rec.Raw["id"] != rec.ID {
+		t.Fatalf("created record: %+v", rec)
+	}
+	cards := s.LoyaltyCards(rec.ID)
+	if len(cards) != 1 {
+		t.Fatalf("EnsureCard issued %d cards", len(cards))
+	}
+	if f, _ := cards[0].PointBalance.Float(); f != 0 {
+		t.Errorf("card issued with balance %v, want 0", f)
+	}
+
+	upd, err := c.Update(ctx, rec.ID, payload(map[string]any{"Notes": "VIP"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if upd.Fields["Notes"] != "VIP" || upd.Fields["Email"] != "max@example.com" {
+		t.Errorf("update must change only the given fields: %+v", upd.Fields)
+	}
+	if n := len(s.LoyaltyCards(rec.ID)); n != 1 {
+		t.Errorf("update issued another card: %d cards", n)
+	}
+
+	if err := c.Link(ctx, rec.ID, "158056"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Link(ctx, rec.ID, "158056"); err != nil {
+		t.Fatalf("linking again: %v", err)
+	}
+	stored, _ := s.Customer(rec.ID)
+	if stored.ClientCustomerID != "158056" {
+		t.Errorf("client_customer_id = %q", stored.ClientCustomerID)
+	}
+
+	got, err := c.FindByLink(ctx, rec.ID)
+	if err != nil || got.ID != rec.ID {
+		t.Fatalf("FindByLink: %+v %v", got, err)
+	}
+	if _, err := c.FindByLink(ctx, "customer_000000000000000000"); !errors.Is(err, connector.ErrNotFound) {
+		t.Errorf("FindByLink unknown id: %v", err)
+	}
+	if _, err := c.FindByLink(ctx, "158056"); !errors.Is(err, connector.ErrUnsupported) {
+		t.Errorf("FindByLink foreign id: %v", err)
+	}
+	if _, err := c.Get(ctx, rec.ID); err != nil {
+		t.Errorf("Get: %v", err)
+	}
+}
+
+func TestIssueLoyaltyCard(t *testing.T) {
+	s := start(t)
+	c := newConnector(t, config(s.URL))
+	card, err := c.IssueLoyaltyCard(ctx, janeID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if card["customer_id"] != janeID || card["id"] == "" {
+		t.Errorf("card: %v", card)
+	}
+	got, issued, err := c.EnsureLoyaltyCard(ctx, janeID)
+	if err != nil || issued || got["id"] != cardID {
+		t.Errorf("EnsureLoyaltyCard with cards: %v %v %v", got, issued, err)
+	}
+	if _, err := c.IssueLoyaltyCard(ctx, "customer_000000000000000000", 0); !errors.Is(err, connector.ErrNotFound) {
+		t.Errorf("card for unknown customer: %v", err)
+	}
+}
+
+func TestValidationCarriesFieldMessages(t *testing.T) {
+	s := start(t)
+	c := newConnector(t, config(s.URL))
+	_, err := c.Create(ctx, payload(map[string]any{"Name": "No Mail"}))
+	var e *connector.Error
+	if !errors.As(err, &e) || e.Kind != connector.KindValidation || e.StatusCode != 422 || e.Class != connector.Permanent {
+		t.Fatalf("got %v", err)
+	}
+	if want := map[string][]string{"email": {"email is required"}}; !reflect.DeepEqual(e.FieldErrors, want) {
+		t.Errorf("field errors %v, want %v", e.FieldErrors, want)
+	}
+	_, err = c.Create(ctx, payload(map[string]any{"Name": "Bad Phone", "Email": "p@example.com", "PhoneNumber": "12-34"}))
+	if !errors.As(err, &e) || len(e.FieldErrors["phone_number"]) != 1 {
+		t.Errorf("phone: %v", err)
+	}
+}
+
+func TestPayloadCheckedBeforeSending(t *testing.T) {
+	s := start(t)
+	c := newConnector(t, config(s.URL))
+	_, err := c.Create(ctx, customer.Payload{
+		Fields:       map[string]any{"EmailAddress": "x@example.com", "Email": []any{"a"}},
+		CustomFields: map[string]string{"Known To Film": "TRUE"},
+	})
+	var e *connector.Error
+	if !errors.As(err, &e) || e.Kind != connector.KindValidation || len(e.FieldErrors) != 3 {
+		t.Fatalf("got %v", err)
+	}
+	if s.Count() != 0 {
+		t.Errorf("%d requests sent for a payload that cannot be valid", s.Count())
+	}
+}
+
+func TestUnsupportedAndEmpty(t *testing.T) {
+	s := start(t)
+	c := newConnector(t, config(s.URL))
+	for _, key := range []string{connector.KeyEmailAddress, connector.KeyCustomerNumber} {
+		if _, err := c.FindByNaturalKey(ctx, connector.NaturalKey{Field: key, Value: "x"}); !errors.Is(err, connector.ErrUnsupported) {
+			t.Errorf("%s: %v", key, err)
+		}
+	}
+	defs, err := c.CustomFieldDefinitions(ctx)
+	if err != nil || defs == nil || len(defs) != 0 {
+		t.Errorf("custom fields: %v %v", defs, err)
+	}
+	if _, err := c.Update(ctx, "customer_000000000000000000", payload(map[string]any{"Notes": "x"})); !errors.Is(err, connector.ErrNotFound) {
+		t.Errorf("update unknown: %v", err)
+	}
+}

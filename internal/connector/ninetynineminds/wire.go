@@ -1,0 +1,161 @@
+package ninetynineminds
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/customersync/customer-sync-operator/internal/connector"
+)
+
+// API paths [doc].
+const (
+	pathCustomers    = "/api/v1/ipaas/customers"
+	pathCards        = "/api/v1/ipaas/loyaltycards"
+	pathIssueCard    = "/api/v1/ipaas/loyaltycards/issue"
+	pathTransactions = "/api/v1/ipaas/loyaltycards/transactions"
+)
+
+// envelope is every response body [assumed]: {"code","message","data"},
+// plus "meta" on lists.
+type envelope struct {
+	Data json.RawMessage `json:"data"`
+	Meta *meta           `json:"meta"`
+}
+
+// meta is a list's paging block [assumed]; numbers may come as strings.
+type meta struct {
+	PageNo     json.Number `json:"page_no"`
+	TotalPages json.Number `json:"total_pages"`
+}
+
+// hasMore reads meta.total_pages; without it a short page ends the list.
+func (m *meta) hasMore(page, got, pageSize int) bool {
+	if m != nil {
+		if total, err := strconv.Atoi(m.TotalPages.String()); err == nil {
+			return page < total
+		}
+	}
+	return got >= pageSize
+}
+
+// get sends a GET and decodes the envelope's data into out.
+func (c *Connector) get(ctx context.Context, op, path string, q url.Values, out any) (*meta, error) {
+	return c.call(ctx, op, http.MethodGet, path, q, nil, out)
+}
+
+func (c *Connector) call(ctx context.Context, op, method, path string, q url.Values, body, out any) (*meta, error) {
+	var env envelope
+	if err := c.client.Do(ctx, connector.Call{Operation: op, Method: method, Path: path, Query: q, Body: body, Out: &env}); err != nil {
+		return nil, err
+	}
+	if out != nil && len(env.Data) > 0 && string(env.Data) != "null" {
+		if err := connector.DecodeJSON(env.Data, out); err != nil {
+			return nil, connector.BadResponse(System, op, method+" "+path, err)
+		}
+	}
+	return env.Meta, nil
+}
+
+// listQuery is one page of the customer list [assumed]: page_no, page_size
+// and updated_since (RFC 3339 with fractional seconds, UTC, so polling windows join exactly).
+func listQuery(page, size int, since time.Time) url.Values {
+	q := url.Values{"page_no": {strconv.Itoa(page)}, "page_size": {strconv.Itoa(size)}}
+	if !since.IsZero() {
+		q.Set("updated_since", since.UTC().Format(time.RFC3339Nano))
+	}
+	return q
+}
+
+// updateBody makes a save body an update: 99minds updates the customer
+// whose id the POST carries [assumed].
+func updateBody(id string, body map[string]any) map[string]any {
+	body["id"] = id
+	return body
+}
+
+// issueBody is the body of loyaltycards/issue [assumed].
+func issueBody(customerID string, amount float64) map[string]any {
+	return map[string]any{"customer_id": customerID, "amount": amount}
+}
+
+// fieldWord finds the field a 99minds message names.
+var fieldWord = regexp.MustCompile(`^([a-z][a-z0-9_]*) `)
+
+// parseError reads {"code": 422, "message": "email is required"}. 99minds
+// names no field apart from the message [assumed]: in a validation answer
+// (code 400 or 422) whose message starts with a snake_case word, that word
+// is taken as the field.
+func parseError(body []byte) connector.ErrorDetail {
+	d := connector.ParseErrorBody(body)
+	var env struct {
+		Code json.Number `json:"code"`
+	}
+	_ = json.Unmarshal(body, &env)
+	validation := env.Code == "400" || env.Code == "422"
+	if validation && len(d.FieldErrors) == 0 && d.Message != "" {
+		if m := fieldWord.FindStringSubmatch(d.Message); m != nil {
+			d.FieldErrors = map[string][]string{m[1]: {d.Message}}
+		}
+	}
+	return d
+}
+
+// customerIDPattern is the 99minds customer id format [doc].
+var customerIDPattern = regexp.MustCompile(`^customer_[0-9a-f]{18}$`)
+
+// linkedID returns the 99minds id an external-id link points to.
+// 99minds keeps no link table [assumed]: the link is the 99minds id itself,
+// kept on the other system's record (iPaaS.com external_ids), so
+// FindByLink receives that id.
+func linkedID(externalID string) (string, bool) {
+	return externalID, customerIDPattern.MatchString(externalID)
+}
+
+// linkField is where Link records the other system's id on a 99minds
+// customer [assumed]: client_customer_id, the client's own customer id.
+const linkField = "client_customer_id"
+
+// standardFields maps the mapping's PascalCase names to 99minds JSON.
+var standardFields = map[string]string{
+	"Name": "name", "Email": "email", "PhoneNumber": "phone_number",
+	"Company": "company", "Notes": "notes", "ClientCustomerId": "client_customer_id",
+}
+
+// normalizeAmounts makes field (a card's point_balance, a transaction's
+// amount) a number in every item, as the contract requires [doc]: "25"
+// becomes 25 and a missing, null or empty amount becomes 0. A non-numeric
+// value is left as it is, so the syncer can fail the record with
+// InvalidAmount rather than guess.
+func normalizeAmounts(items []any, field string) {
+	for _, it := range items {
+		if m, ok := it.(map[string]any); ok {
+			m[field] = number(m[field])
+		}
+	}
+}
+
+func number(v any) any {
+	switch x := v.(type) {
+	case nil:
+		return int64(0)
+	case string:
+		s := strings.TrimSpace(x)
+		if s == "" {
+			return int64(0)
+		}
+		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return i
+		}
+		if f, err := strconv.ParseFloat(s, 64); err == nil {
+			return f
+		}
+		return x
+	}
+	return v
+}

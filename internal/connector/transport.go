@@ -1,0 +1,150 @@
+package connector
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/go-logr/logr"
+	"golang.org/x/time/rate"
+)
+
+// Defaults for TransportConfig.
+const (
+	DefaultTimeout     = 30 * time.Second
+	DefaultConcurrency = 16
+)
+
+// TransportConfig configures a Transport.
+type TransportConfig struct {
+	// System labels metrics, logs and errors ("99minds", "iPaaS.com", "OpenAI").
+	System string
+	// Limiter paces every request; nil sends at will. Get it from
+	// Registry.Limiter so that all users of one credential share it.
+	Limiter *rate.Limiter
+	// Timeout bounds one call from sending the request to the end of the
+	// response body, not counting the wait for the limiter; default 30s.
+	Timeout time.Duration
+	// Concurrency is how many calls may be in flight at once; it sizes the
+	// idle connection pool (MaxIdleConnsPerHost). Default 16.
+	Concurrency int
+	// Base sends the requests; default a pooled transport from Registry.
+	Base http.RoundTripper
+	// Registry supplies the pooled base; default DefaultRegistry.
+	Registry *Registry
+	// Logger gets one V(1) line per request: method, path, status, latency.
+	// Headers and bodies are never logged.
+	Logger logr.Logger
+}
+
+// Transport is the http.RoundTripper every connector sends through: it
+// waits for the credential's rate limiter, bounds the call with the
+// per-call timeout, records metrics and turns transport failures into
+// classified *Error values. It does not retry and does not read bodies, so
+// any HTTP client (go-openai included) can use it via Client.
+type Transport struct {
+	system  string
+	limiter *rate.Limiter
+	timeout time.Duration
+	base    http.RoundTripper
+	log     logr.Logger
+}
+
+var _ http.RoundTripper = (*Transport)(nil)
+
+// NewTransport builds a Transport and registers the request metrics.
+func NewTransport(cfg TransportConfig) *Transport {
+	registerMetrics()
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = DefaultConcurrency
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = DefaultRegistry
+	}
+	if cfg.Base == nil {
+		cfg.Base = cfg.Registry.pool(cfg.Concurrency)
+	}
+	return &Transport{system: cfg.System, limiter: cfg.Limiter, timeout: cfg.Timeout, base: cfg.Base, log: cfg.Logger}
+}
+
+// Client returns an *http.Client over the transport. It has no Timeout of
+// its own: the transport's per-call timeout excludes rate-limit waits.
+func (t *Transport) Client() *http.Client { return &http.Client{Transport: t} }
+
+// Limiter returns the limiter in use, or nil.
+func (t *Transport) Limiter() *rate.Limiter { return t.limiter }
+
+// RoundTrip implements http.RoundTripper.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	op := OperationFrom(ctx)
+	if op == "" {
+		op = req.Method
+	}
+	line := RequestLine(req.Method, req.URL)
+	if t.limiter != nil {
+		if err := t.limiter.Wait(ctx); err != nil {
+			closeBody(req)
+			if ctx.Err() == nil {
+				// The wait would outlast the caller's deadline: the budget is spent.
+				return nil, &Error{System: t.system, Operation: op, Request: line, Class: Transient,
+					Kind: KindRateLimited, Message: "client-side rate limit: no token before the deadline"}
+			}
+			return nil, FromCause(t.system, op, line, ctx.Err())
+		}
+	}
+	callCtx, cancel := context.WithTimeoutCause(ctx, t.timeout, errTimeout)
+	start := time.Now()
+	resp, err := t.base.RoundTrip(req.WithContext(callCtx))
+	elapsed := time.Since(start)
+	if err != nil {
+		cancel()
+		observeRequest(t.system, op, 0, elapsed)
+		t.log.V(1).Info("request failed", "system", t.system, "operation", op, "request", line, "duration", elapsed)
+		if ctx.Err() == nil && context.Cause(callCtx) == errTimeout {
+			err = errTimeout
+		}
+		return nil, FromCause(t.system, op, line, err)
+	}
+	observeRequest(t.system, op, resp.StatusCode, elapsed)
+	t.log.V(1).Info("request", "system", t.system, "operation", op, "request", line,
+		"status", resp.StatusCode, "duration", elapsed)
+	recordResponse(ctx, resp)
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel, timedOut: func() bool {
+		return ctx.Err() == nil && context.Cause(callCtx) == errTimeout
+	}}
+	return resp, nil
+}
+
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		_ = req.Body.Close()
+	}
+}
+
+// cancelOnClose ends the per-call timeout when the body is closed, so the
+// timeout keeps covering the body read, and reports a body read cut short
+// by it as the transport's timeout.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel   context.CancelFunc
+	timedOut func() bool
+}
+
+func (c *cancelOnClose) Read(p []byte) (int, error) {
+	n, err := c.ReadCloser.Read(p)
+	if err != nil && err != io.EOF && c.timedOut() {
+		err = errTimeout
+	}
+	return n, err
+}
+
+func (c *cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
+}

@@ -1,0 +1,257 @@
+package connector_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	"github.com/customersync/customer-sync-operator/internal/connector"
+)
+
+func newClient(t *testing.T, url string, tc connector.TransportConfig, auth connector.Authorizer) *connector.Client {
+	t.Helper()
+	if tc.System == "" {
+		tc.System = "test"
+	}
+	if tc.Registry == nil {
+		tc.Registry = connector.NewRegistry()
+	}
+	c, err := connector.NewClient(connector.ClientConfig{System: tc.System, BaseURL: url, HTTP: connector.NewTransport(tc).Client(), Auth: auth})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestTransportTimeoutIsTransient(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done() // a hung upstream: never answers
+	}))
+	defer srv.Close()
+	c := newClient(t, srv.URL, connector.TransportConfig{Timeout: 50 * time.Millisecond}, nil)
+	err := c.Do(context.Background(), connector.Call{Operation: "Hang", Method: http.MethodGet, Path: "/x"})
+	if connector.KindOf(err) != connector.KindTimeout || !connector.IsTransient(err) {
+		t.Fatalf("got %v (kind %s)", err, connector.KindOf(err))
+	}
+	if !errors.Is(err, connector.ErrTimeout) {
+		t.Error("errors.Is(err, ErrTimeout) = false")
+	}
+}
+
+func TestTransportTimeoutCoversBody(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte(`{"partial":`))
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	c := newClient(t, srv.URL, connector.TransportConfig{Timeout: 50 * time.Millisecond}, nil)
+	var out map[string]any
+	err := c.Do(context.Background(), connector.Call{Operation: "SlowBody", Method: http.MethodGet, Path: "/x", Out: &out})
+	if connector.KindOf(err) != connector.KindTimeout || !connector.IsTransient(err) {
+		t.Fatalf("got %v (kind %s)", err, connector.KindOf(err))
+	}
+}
+
+func TestTransportConnectionResetIsTransient(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			_ = conn.Close()
+		}
+	}))
+	defer srv.Close()
+	c := newClient(t, srv.URL, connector.TransportConfig{}, nil)
+	err := c.Do(context.Background(), connector.Call{Operation: "Reset", Method: http.MethodPost, Path: "/x", Body: map[string]string{"a": "b"}})
+	if connector.KindOf(err) != connector.KindNetwork || !connector.IsTransient(err) {
+		t.Fatalf("got %v (kind %s)", err, connector.KindOf(err))
+	}
+}
+
+func TestTransportCanceledByCaller(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	defer srv.Close()
+	c := newClient(t, srv.URL, connector.TransportConfig{}, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error)
+	go func() { errc <- c.Do(ctx, connector.Call{Operation: "Cancel", Method: http.MethodGet, Path: "/x"}) }()
+	cancel()
+	if err := <-errc; connector.KindOf(err) != connector.KindCanceled {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// TestRetryAfterHonoured measures the in-process retry wait after a 429.
+func TestRetryAfterHonoured(t *testing.T) {
+	var calls atomic.Int32
+	var first, second atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			first.Store(time.Now().UnixNano())
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		second.Store(time.Now().UnixNano())
+		_, _ = w.Write([]byte(`{"ok":true}`))
+	}))
+	defer srv.Close()
+	c := newClient(t, srv.URL, connector.TransportConfig{}, nil)
+	p := connector.RetryPolicy{Attempts: 2, Backoff: connector.Backoff{Base: time.Millisecond, Cap: time.Millisecond}}
+	n, err := p.Do(context.Background(), func(ctx context.Context) error {
+		return c.Do(ctx, connector.Call{Operation: "Get", Method: http.MethodGet, Path: "/x"})
+	})
+	if err != nil || n != 2 {
+		t.Fatalf("n=%d err=%v", n, err)
+	}
+	if gap := time.Duration(second.Load() - first.Load()); gap < time.Second {
+		t.Fatalf("retried after %s, before the 1s Retry-After", gap)
+	}
+}
+
+// TestHTTPClientForForeignLibraries uses the transport as a plain
+// *http.Client, as go-openai will, and classifies from the captured
+// response metadata.
+func TestHTTPClientForForeignLibraries(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["retry-after"] = []string{"3"} // sent in lower case, as OpenAI does
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = w.Write([]byte(`{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}`))
+	}))
+	defer srv.Close()
+	hc := connector.NewTransport(connector.TransportConfig{System: "OpenAI", Registry: connector.NewRegistry()}).Client()
+	ctx, meta := connector.CaptureResponse(connector.WithOperation(context.Background(), "ChatCompletion"))
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/chat/completions", strings.NewReader(`{}`))
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	status, header := meta.Last()
+	e := connector.FromStatus(connector.StatusInfo{System: "OpenAI", Operation: "ChatCompletion", StatusCode: status,
+		Header: header, Detail: connector.ParseErrorBody(body)})
+	if e.Kind != connector.KindRateLimited || e.RetryAfter != 3*time.Second {
+		t.Fatalf("got %v", e)
+	}
+	if counterValue(t, "OpenAI", "ChatCompletion", "429") < 1 {
+		t.Error("request not counted")
+	}
+}
+
+func TestUnauthorizedRefreshesOnce(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		if r.Header.Get("Authorization") != "Bearer fresh" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		_, _ = w.Write([]byte(`{}`))
+	}))
+	defer srv.Close()
+	a := &flipAuth{token: "old"}
+	c := newClient(t, srv.URL, connector.TransportConfig{}, a)
+	if err := c.Do(context.Background(), connector.Call{Operation: "Get", Method: http.MethodGet, Path: "/x"}); err != nil {
+		t.Fatal(err)
+	}
+	if calls.Load() != 2 || a.rejected != 1 {
+		t.Fatalf("calls=%d rejected=%d", calls.Load(), a.rejected)
+	}
+	a.token, a.next = "bad", "still-bad"
+	err := c.Do(context.Background(), connector.Call{Operation: "Get", Method: http.MethodGet, Path: "/x"})
+	if !errors.Is(err, connector.ErrUnauthorized) || calls.Load() != 4 {
+		t.Fatalf("second 401 must fail: calls=%d err=%v", calls.Load(), err)
+	}
+}
+
+type flipAuth struct {
+	token, next string
+	rejected    int
+}
+
+func (a *flipAuth) Authorize(_ context.Context, r *http.Request) error {
+	r.Header.Set("Authorization", "Bearer "+a.token)
+	return nil
+}
+
+func (a *flipAuth) Rejected(context.Context, *http.Request) bool {
+	a.rejected++
+	a.token = "fresh"
+	if a.next != "" {
+		a.token = a.next
+	}
+	return true
+}
+
+func (a *flipAuth) Secrets() []string { return []string{a.token} }
+
+func TestMetricsRegistered(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(`{}`)) }))
+	defer srv.Close()
+	c := newClient(t, srv.URL, connector.TransportConfig{System: "metrics-test"}, nil)
+	for range 3 {
+		if err := c.Do(context.Background(), connector.Call{Operation: "Ping", Method: http.MethodGet, Path: "/"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := counterValue(t, "metrics-test", "Ping", "200"); got != 3 {
+		t.Errorf("%s = %v, want 3", connector.MetricRequestsTotal, got)
+	}
+	families, err := metrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var histogram bool
+	for _, f := range families {
+		if f.GetName() == connector.MetricRequestDuration {
+			for _, m := range f.GetMetric() {
+				if labels(m)["system"] == "metrics-test" && m.GetHistogram().GetSampleCount() == 3 {
+					histogram = true
+				}
+			}
+		}
+	}
+	if !histogram {
+		t.Errorf("%s has no samples for the test system", connector.MetricRequestDuration)
+	}
+}
+
+func counterValue(t *testing.T, system, op, code string) float64 {
+	t.Helper()
+	families, err := metrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != connector.MetricRequestsTotal {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			l := labels(m)
+			if l["system"] == system && l["operation"] == op && l["code"] == code {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	return 0
+}
+
+func labels(m *dto.Metric) map[string]string {
+	out := map[string]string{}
+	for _, l := range m.GetLabel() {
+		out[l.GetName()] = l.GetValue()
+	}
+	return out
+}
