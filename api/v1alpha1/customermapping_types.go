@@ -286,10 +286,11 @@ type CustomerMappingSpec struct {
 
 // PollingStatus records how far polling has read the source.
 type PollingStatus struct {
-	// Watermark is the update time up to which the source has been read;
-	// the next poll asks for changes since a little before it.
+	// Watermark is the update time up to which the source has been read,
+	// with microseconds so that the next window starts exactly where this
+	// one ended; the next poll asks for changes since a little before it.
 	// +optional
-	Watermark *metav1.Time `json:"watermark,omitempty"`
+	Watermark *metav1.MicroTime `json:"watermark,omitempty"`
 
 	// LastPollTime is when the source was last polled.
 	// +optional

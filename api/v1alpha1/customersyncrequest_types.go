@@ -242,6 +242,13 @@ type CustomerSyncRequestStatus struct {
 	// +optional
 	Processed int32 `json:"processed,omitempty"`
 
+	// Cursor is, for a bulk (all) sync, the last source ID in sorted order
+	// with an outcome; a restarted operator resumes after it even if the
+	// source's list changed meanwhile.
+	// +kubebuilder:validation:MaxLength=128
+	// +optional
+	Cursor string `json:"cursor,omitempty"`
+
 	// Succeeded counts records created, updated, linked or already unchanged.
 	// +optional
 	Succeeded int32 `json:"succeeded,omitempty"`

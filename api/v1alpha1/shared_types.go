@@ -239,7 +239,10 @@ type Rule struct {
 
 	// Default is used when the rule yields no value: a missing source path,
 	// a null or empty formula result, or a lookup key not in the table.
-	// Without a default those are errors that fail the record.
+	// Without a default, a missing path or lookup key fails the record; an
+	// empty result leaves a custom field out (iPaaS.com refuses empty custom
+	// fields) and writes "" to a standard field, whose caveats (for example
+	// MissingNameFields) then say what is missing.
 	// +kubebuilder:validation:MaxLength=4096
 	// +optional
 	Default *string `json:"default,omitempty"`

@@ -1,0 +1,29 @@
+/*
+Copyright 2026 The customer-sync-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+// Labels the operator puts on the CustomerSyncRequests it creates, so that
+// `kubectl get custsync -l sync.customersync.io/trigger=webhook` finds them.
+const (
+	// LabelMapping names the CustomerMapping a triggered request uses.
+	LabelMapping = "sync.customersync.io/mapping"
+	// LabelTrigger says what created the request: webhook or polling.
+	LabelTrigger = "sync.customersync.io/trigger"
+
+	TriggerWebhook = "webhook"
+	TriggerPolling = "polling"
+)

@@ -1,0 +1,116 @@
+package mapping
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+
+	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
+)
+
+// The sample files are the seed collections; tests load those very files so
+// that what users apply is what is tested.
+const (
+	sampleNinetyNineMinds = "sync_v1alpha1_customermapping_ninetynineminds_to_ipaas.yaml"
+	sampleIPaaSToOpenAI   = "sync_v1alpha1_customermapping_ipaas_to_openai.yaml"
+	sampleOpenAIToIPaaS   = "sync_v1alpha1_customermapping_openai_to_ipaas.yaml"
+)
+
+func loadSample(tb testing.TB, file string) v1alpha1.CustomerMapping {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "config", "samples", file))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var m v1alpha1.CustomerMapping
+	if err := yaml.UnmarshalStrict(b, &m); err != nil {
+		tb.Fatalf("%s: %v", file, err)
+	}
+	return m
+}
+
+func compileSample(tb testing.TB, file string) *Program {
+	tb.Helper()
+	p, err := Compile(loadSample(tb, file).Spec)
+	if err != nil {
+		tb.Fatalf("%s does not compile: %v", file, err)
+	}
+	return p
+}
+
+// loadRecord decodes a testdata document as the connectors do: numbers as float64.
+func loadRecord(tb testing.TB, name string) map[string]any {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		tb.Fatal(err)
+	}
+	return m
+}
+
+// spec builds a small IPaaS-destination spec around rules.
+func spec(rules ...v1alpha1.Rule) v1alpha1.CustomerMappingSpec {
+	return v1alpha1.CustomerMappingSpec{
+		Source:      v1alpha1.SystemEndpoint{System: v1alpha1.SystemNinetyNineMinds},
+		Destination: v1alpha1.SystemEndpoint{System: v1alpha1.SystemIPaaS},
+		AddRules:    rules,
+	}
+}
+
+func ptr(s string) *string { return &s }
+
+func field(dest v1alpha1.DestinationField) v1alpha1.RuleDestination {
+	return v1alpha1.RuleDestination{Field: dest}
+}
+
+func custom(name string) v1alpha1.RuleDestination {
+	return v1alpha1.RuleDestination{CustomField: name}
+}
+
+func formulaRule(f string, d v1alpha1.RuleDestination) v1alpha1.Rule {
+	return v1alpha1.Rule{Type: v1alpha1.RuleDynamicFormula, Formula: f, Destination: d}
+}
+
+func fieldRule(path string, d v1alpha1.RuleDestination) v1alpha1.Rule {
+	return v1alpha1.Rule{Type: v1alpha1.RuleField, SourceField: path, Destination: d}
+}
+
+func staticRule(v string, d v1alpha1.RuleDestination) v1alpha1.Rule {
+	return v1alpha1.Rule{Type: v1alpha1.RuleStatic, Value: &v, Destination: d}
+}
+
+func mustCompile(tb testing.TB, s v1alpha1.CustomerMappingSpec, opts ...Option) *Program {
+	tb.Helper()
+	p, err := Compile(s, opts...)
+	if err != nil {
+		tb.Fatalf("compile: %v", err)
+	}
+	return p
+}
+
+// recordErr asserts err is a *RecordError with reason whose message names want.
+func recordErr(tb testing.TB, err error, reason string, want ...string) *RecordError {
+	tb.Helper()
+	var re *RecordError
+	if !errors.As(err, &re) {
+		tb.Fatalf("error %v (%T) is not a *RecordError", err, err)
+	}
+	if re.Reason != reason {
+		tb.Fatalf("reason = %q, want %q (message %q)", re.Reason, reason, re.Message)
+	}
+	for _, w := range want {
+		if !strings.Contains(re.Message, w) {
+			tb.Fatalf("message %q does not mention %q", re.Message, w)
+		}
+	}
+	return re
+}
