@@ -2,31 +2,506 @@ package controllers
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
-	syncv1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
+	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
+	"github.com/customersync/customer-sync-operator/internal/connector"
+	"github.com/customersync/customer-sync-operator/internal/syncer"
 )
 
-// CustomerSyncRequestReconciler runs sync jobs to completion.
+// Bounds that keep a request's status small and its progress durable.
+const (
+	// maxResults bounds status.results; failures are kept first.
+	maxResults = 1000
+	// maxResultsWithChanges bounds how many dry-run results carry their
+	// field changes, so that status stays far below etcd's object limit.
+	maxResultsWithChanges = 100
+	// maxRetrying bounds the records waiting for a retry; new records are
+	// not started while this many wait.
+	maxRetrying = 500
+	// maxEventsPerChunk bounds the per-record failure Events of one chunk.
+	maxEventsPerChunk = 10
+)
+
+// CustomerSyncRequestReconciler runs sync jobs to completion, like a Job:
+// records are processed in chunks, progress is written to status after each
+// chunk so that a restart resumes where it stopped, and transient failures
+// are retried with backoff up to backoffLimit.
 type CustomerSyncRequestReconciler struct {
 	client.Client
+	// APIReader reads the request uncached, so that a chunk never starts from
+	// a status older than the one the last chunk wrote.
+	APIReader client.Reader
+	Runtimes  *Runtimes
+	Recorder  recorder.EventRecorder
+	// Parallelism is how many records of one request are synced at once.
+	Parallelism int
+	// ChunkSize is how many records are processed between status writes.
+	ChunkSize int
+	// RetryBackoff spaces the retries of a record that failed transiently.
+	RetryBackoff connector.Backoff
+	// QuickRetries is how many times a transient failure is retried at once,
+	// inside one attempt, when the server asks for a short wait.
+	QuickRetries int
+	Now          func() time.Time
+
+	listings sync.Map // request UID → []string, the sorted ids of a bulk sync
 }
 
 // +kubebuilder:rbac:groups=sync.customersync.io,resources=customersyncrequests,verbs=get;list;watch;create;delete
 // +kubebuilder:rbac:groups=sync.customersync.io,resources=customersyncrequests/status,verbs=get;update;patch
 
-// Reconcile is not implemented yet; see CustomerMappingReconciler.
-func (r *CustomerSyncRequestReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	return ctrl.Result{}, nil
+// Reconcile advances one request by one chunk of records.
+func (r *CustomerSyncRequestReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, err error) {
+	csr := &v1alpha1.CustomerSyncRequest{}
+	if err := r.APIReader.Get(ctx, req.NamespacedName, csr); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if finished(csr) {
+		r.listings.Delete(csr.UID)
+		return r.expire(ctx, csr)
+	}
+	before := csr.DeepCopy()
+	defer func() {
+		if equalStatus(before, csr) {
+			return
+		}
+		csr.Status.ObservedGeneration = csr.Generation
+		// The optimistic lock makes a write from a stale read fail instead of
+		// overwriting newer progress; the chunk is then redone, which is safe
+		// because every record's transfer is idempotent.
+		if perr := r.Status().Patch(ctx, csr, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); perr != nil && !apierrors.IsNotFound(perr) {
+			result = ctrl.Result{}
+			err = errors.Join(err, perr)
+		}
+	}()
+
+	now := r.Now()
+	st := &csr.Status
+	if st.StartTime == nil {
+		st.StartTime = &metav1.Time{Time: now}
+		st.Phase = v1alpha1.PhasePending
+		r.Recorder.Eventf(csr, nil, corev1.EventTypeNormal, "Started", "Sync", "sync of %s started", describeSelection(csr))
+	}
+	if deadline, ok := r.deadline(csr); ok && !now.Before(deadline) {
+		r.finishDeadline(csr, now)
+		return ctrl.Result{}, nil
+	}
+
+	m, wait := r.mapping(ctx, csr)
+	if wait != nil && wait.reason == ReasonNotSyncable {
+		r.finishInvalid(csr, wait)
+		return ctrl.Result{}, nil
+	}
+	if wait != nil {
+		return r.waitFor(csr, wait), nil
+	}
+	s, err := r.Runtimes.Get(ctx, m)
+	if err != nil {
+		return r.waitFor(csr, &waitReason{reason: v1alpha1.ReasonMappingNotReady, msg: fmt.Sprintf("mapping %q cannot be used: %v", m.Name, err)}), nil
+	}
+	setCondition(&st.Conditions, csr.Generation, v1alpha1.ConditionWaiting, metav1.ConditionFalse, v1alpha1.ReasonProgressing, "")
+	st.MappingGeneration = m.Generation
+
+	ids, err := r.selection(ctx, csr, s)
+	if err != nil {
+		setCondition(&st.Conditions, csr.Generation, v1alpha1.ConditionReconciling, metav1.ConditionTrue, v1alpha1.ReasonProgressing,
+			"listing the source's customers failed, retrying: "+err.Error())
+		return ctrl.Result{RequeueAfter: r.RetryBackoff.ForError(0, err)}, nil
+	}
+	st.Total = int32(len(ids))
+	st.Phase = v1alpha1.PhaseRunning
+	setCondition(&st.Conditions, csr.Generation, v1alpha1.ConditionReconciling, metav1.ConditionTrue, v1alpha1.ReasonProgressing,
+		fmt.Sprintf("%d of %d records processed", st.Processed, st.Total))
+
+	r.runChunk(ctx, csr, m, s, ids, now)
+
+	if int(st.Processed) >= len(ids) && countRetrying(st.Results) == 0 {
+		r.finish(csr, m.Name, r.Now())
+		return r.expire(ctx, csr)
+	}
+	setCondition(&st.Conditions, csr.Generation, v1alpha1.ConditionReconciling, metav1.ConditionTrue, v1alpha1.ReasonProgressing,
+		fmt.Sprintf("%d of %d records processed, %d waiting to retry", st.Processed, st.Total, countRetrying(st.Results)))
+	return ctrl.Result{RequeueAfter: r.nextWake(csr, ids, r.Now())}, nil
 }
 
-// SetupWithManager registers the reconciler.
+// runChunk syncs the retries that are due and the next records, then
+// records their outcomes.
+func (r *CustomerSyncRequestReconciler) runChunk(ctx context.Context, csr *v1alpha1.CustomerSyncRequest, m *v1alpha1.CustomerMapping, s *syncer.Syncer, ids []string, now time.Time) {
+	st := &csr.Status
+	results := indexResults(st.Results)
+	var work []string
+	for _, res := range st.Results {
+		if len(work) >= r.ChunkSize {
+			break
+		}
+		if res.Action == v1alpha1.ActionRetrying && (res.NextAttemptTime == nil || !now.Before(res.NextAttemptTime.Time)) {
+			work = append(work, res.ID)
+		}
+	}
+	start := int(st.Processed)
+	end := start
+	if countRetrying(st.Results) < maxRetrying {
+		end = min(len(ids), start+r.ChunkSize-len(work))
+	}
+	fresh := ids[start:end]
+	work = append(work, fresh...)
+
+	outcomes := r.syncAll(ctx, s, work, syncer.Options{Operation: csr.Spec.Operation, DryRun: csr.Spec.DryRun}, csr.Namespace, m.Name)
+	backoffLimit := int32(6)
+	if csr.Spec.BackoffLimit != nil {
+		backoffLimit = *csr.Spec.BackoffLimit
+	}
+	events := 0
+	for _, o := range outcomes {
+		res := results[o.ID]
+		if res == nil {
+			res = &v1alpha1.RecordResult{ID: o.ID}
+			results[o.ID] = res
+		}
+		res.Attempts++
+		res.Action, res.DestinationID, res.Reason, res.Message = o.Action, o.DestinationID, o.Reason, o.Message
+		res.NextAttemptTime = nil
+		res.Changes = toChanges(o)
+		if o.Action == v1alpha1.ActionRetrying {
+			addUsage(csr, m.Name, o.Usage)
+			if res.Attempts > backoffLimit {
+				res.Action, res.Reason = v1alpha1.ActionFailed, v1alpha1.ReasonBackoffLimitExceeded
+				res.Message = truncate(fmt.Sprintf("failed %d times, more than backoffLimit %d; last error: %s", res.Attempts, backoffLimit, o.Message), 1024)
+			} else {
+				next := now.Add(r.RetryBackoff.Delay(int(res.Attempts-1), o.RetryAfter))
+				res.NextAttemptTime = &metav1.Time{Time: next}
+				continue
+			}
+		}
+		addUsage(csr, m.Name, o.Usage)
+		recordsTotal.WithLabelValues(csr.Namespace, m.Name, string(res.Action)).Inc()
+		switch res.Action {
+		case v1alpha1.ActionFailed:
+			st.Failed++
+			if events < maxEventsPerChunk {
+				r.Recorder.Eventf(csr, nil, corev1.EventTypeWarning, res.Reason, "Sync", "customer %s: %s", res.ID, truncate(res.Message, 900))
+				events++
+			}
+		case v1alpha1.ActionSkipped:
+			st.Skipped++
+		default:
+			st.Succeeded++
+		}
+	}
+	st.Processed = int32(end)
+	if csr.Spec.All != nil && end > 0 {
+		st.Cursor = ids[end-1]
+	}
+	st.Results = boundResults(results)
+}
+
+// syncAll syncs records with bounded parallelism. A transient failure with
+// a short server-suggested wait is retried at once a few times, so that
+// brief rate limits do not cost a whole retry round.
+func (r *CustomerSyncRequestReconciler) syncAll(ctx context.Context, s *syncer.Syncer, ids []string, opts syncer.Options, ns, mappingName string) []syncer.Outcome {
+	out := make([]syncer.Outcome, len(ids))
+	sem := make(chan struct{}, max(1, r.Parallelism))
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			start := time.Now()
+			o := s.Sync(ctx, id, opts)
+			for try := 0; o.Transient && try < r.QuickRetries; try++ {
+				d := connector.Backoff{Base: 200 * time.Millisecond, Cap: 2 * time.Second}.Delay(try, o.RetryAfter)
+				if d > 5*time.Second {
+					break // a long wait is better spent off the worker
+				}
+				select {
+				case <-ctx.Done():
+					out[i] = o
+					return
+				case <-time.After(d):
+				}
+				o = s.Sync(ctx, id, opts)
+			}
+			recordDuration.WithLabelValues(ns, mappingName).Observe(time.Since(start).Seconds())
+			out[i] = o
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// selection returns the request's record ids in processing order: the
+// spec's list, or for a bulk sync the source's ids sorted, resuming after the
+// cursor if the list changed since the last chunk.
+func (r *CustomerSyncRequestReconciler) selection(ctx context.Context, csr *v1alpha1.CustomerSyncRequest, s *syncer.Syncer) ([]string, error) {
+	if csr.Spec.All == nil {
+		return csr.Spec.CustomerIDs, nil
+	}
+	if v, ok := r.listings.Load(csr.UID); ok {
+		return v.([]string), nil
+	}
+	var since time.Time
+	if csr.Spec.All.UpdatedSince != nil {
+		since = csr.Spec.All.UpdatedSince.Time
+	}
+	ids, err := s.Source.ListChanged(ctx, since)
+	if err != nil {
+		return nil, err
+	}
+	ids = append([]string(nil), ids...)
+	sort.Strings(ids)
+	ids = compact(ids)
+	// A restart lost the listing: realign Processed with the cursor.
+	if c := csr.Status.Cursor; c != "" {
+		csr.Status.Processed = int32(sort.SearchStrings(ids, c))
+		if int(csr.Status.Processed) < len(ids) && ids[csr.Status.Processed] == c {
+			csr.Status.Processed++
+		}
+	}
+	r.listings.Store(csr.UID, ids)
+	return ids, nil
+}
+
+func compact(ids []string) []string {
+	out := ids[:0]
+	for i, id := range ids {
+		if i == 0 || id != ids[i-1] {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// waitReason says why a request cannot run yet.
+type waitReason struct{ reason, msg string }
+
+// mapping returns the request's mapping when it is ready for use.
+func (r *CustomerSyncRequestReconciler) mapping(ctx context.Context, csr *v1alpha1.CustomerSyncRequest) (*v1alpha1.CustomerMapping, *waitReason) {
+	m := &v1alpha1.CustomerMapping{}
+	name := csr.Spec.MappingRef.Name
+	if err := r.Get(ctx, types.NamespacedName{Namespace: csr.Namespace, Name: name}, m); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, &waitReason{v1alpha1.ReasonMappingNotFound, fmt.Sprintf("CustomerMapping %q does not exist in namespace %q; create it or fix spec.mappingRef", name, csr.Namespace)}
+		}
+		return nil, &waitReason{v1alpha1.ReasonMappingNotReady, "reading the mapping: " + err.Error()}
+	}
+	if m.Spec.Source.System == v1alpha1.SystemOpenAI {
+		return nil, &waitReason{ReasonNotSyncable, fmt.Sprintf("CustomerMapping %q writes OpenAI answers back and is used through the responseMappingRef of a mapping to OpenAI; "+
+			"create the request for that mapping instead", name)}
+	}
+	if m.Spec.Suspend {
+		return nil, &waitReason{v1alpha1.ReasonMappingSuspended, fmt.Sprintf("CustomerMapping %q is suspended (spec.suspend); the request runs when it is enabled", name)}
+	}
+	if m.Status.ObservedGeneration != m.Generation || !isTrue(m.Status.Conditions, v1alpha1.ConditionReady) {
+		msg := fmt.Sprintf("CustomerMapping %q is not Ready", name)
+		for _, c := range m.Status.Conditions {
+			if c.Type == v1alpha1.ConditionReady && c.Message != "" && m.Status.ObservedGeneration == m.Generation {
+				msg += ": " + c.Reason + ": " + c.Message
+			}
+		}
+		return nil, &waitReason{v1alpha1.ReasonMappingNotReady, msg}
+	}
+	return m, nil
+}
+
+// waitFor records that the request waits; waiting counts no attempts.
+func (r *CustomerSyncRequestReconciler) waitFor(csr *v1alpha1.CustomerSyncRequest, w *waitReason) ctrl.Result {
+	st := &csr.Status
+	if !isTrue(st.Conditions, v1alpha1.ConditionWaiting) {
+		r.Recorder.Eventf(csr, nil, corev1.EventTypeNormal, w.reason, "Wait", "%s", truncate(w.msg, 1000))
+	}
+	st.Phase = v1alpha1.PhaseWaiting
+	setCondition(&st.Conditions, csr.Generation, v1alpha1.ConditionWaiting, metav1.ConditionTrue, w.reason, w.msg)
+	setCondition(&st.Conditions, csr.Generation, v1alpha1.ConditionReconciling, metav1.ConditionTrue, w.reason, w.msg)
+	// The mapping watch wakes the request as soon as the mapping changes;
+	// the timer is only a safety net, and the deadline still applies.
+	after := time.Minute
+	if d, ok := r.deadline(csr); ok {
+		after = min(after, max(time.Second, d.Sub(r.Now())))
+	}
+	return ctrl.Result{RequeueAfter: after}
+}
+
+func (r *CustomerSyncRequestReconciler) deadline(csr *v1alpha1.CustomerSyncRequest) (time.Time, bool) {
+	if csr.Spec.ActiveDeadlineSeconds == nil || csr.Status.StartTime == nil {
+		return time.Time{}, false
+	}
+	return csr.Status.StartTime.Add(time.Duration(*csr.Spec.ActiveDeadlineSeconds) * time.Second), true
+}
+
+// nextWake is when the request has work again: now when records remain,
+// else when the earliest retry is due (never after the deadline).
+func (r *CustomerSyncRequestReconciler) nextWake(csr *v1alpha1.CustomerSyncRequest, ids []string, now time.Time) time.Duration {
+	st := &csr.Status
+	if int(st.Processed) < len(ids) && countRetrying(st.Results) < maxRetrying {
+		return time.Millisecond
+	}
+	wake := time.Duration(-1)
+	for _, res := range st.Results {
+		if res.Action == v1alpha1.ActionRetrying && res.NextAttemptTime != nil {
+			if d := res.NextAttemptTime.Sub(now); wake < 0 || d < wake {
+				wake = d
+			}
+		}
+	}
+	if wake < 0 {
+		wake = time.Second
+	}
+	if d, ok := r.deadline(csr); ok {
+		wake = min(wake, d.Sub(now))
+	}
+	return max(wake, time.Millisecond)
+}
+
+// finish sets the terminal condition, as a Job does.
+func (r *CustomerSyncRequestReconciler) finish(csr *v1alpha1.CustomerSyncRequest, mappingName string, now time.Time) {
+	st := &csr.Status
+	gen := csr.Generation
+	st.CompletionTime = &metav1.Time{Time: now}
+	summary := fmt.Sprintf("%d records: %d succeeded, %d failed, %d skipped", st.Total, st.Succeeded, st.Failed, st.Skipped)
+	var cond, reason string
+	switch {
+	case st.Failed == 0:
+		cond, reason = v1alpha1.ConditionComplete, v1alpha1.ReasonSucceeded
+	case hasReason(st.Results, v1alpha1.ReasonBackoffLimitExceeded):
+		cond, reason = v1alpha1.ConditionFailed, v1alpha1.ReasonBackoffLimitExceeded
+		summary += "; some records failed more often than backoffLimit allows"
+	case st.Failed == st.Total:
+		cond, reason = v1alpha1.ConditionFailed, v1alpha1.ReasonAllRecordsFailed
+		summary += "; see status.results for each record's reason"
+	default:
+		cond, reason = v1alpha1.ConditionComplete, v1alpha1.ReasonPartiallySucceeded
+		summary += "; see status.results for the failed records"
+	}
+	setCondition(&st.Conditions, gen, cond, metav1.ConditionTrue, reason, summary)
+	setCondition(&st.Conditions, gen, v1alpha1.ConditionReconciling, metav1.ConditionFalse, reason, "")
+	setCondition(&st.Conditions, gen, v1alpha1.ConditionWaiting, metav1.ConditionFalse, reason, "")
+	typ := corev1.EventTypeNormal
+	st.Phase = v1alpha1.PhaseComplete
+	if cond == v1alpha1.ConditionFailed {
+		typ, st.Phase = corev1.EventTypeWarning, v1alpha1.PhaseFailed
+	} else if reason == v1alpha1.ReasonPartiallySucceeded {
+		typ = corev1.EventTypeWarning
+	}
+	r.Recorder.Eventf(csr, nil, typ, reason, "Sync", "%s", summary)
+	requestsFinished.WithLabelValues(csr.Namespace, mappingName, reason).Inc()
+}
+
+// finishDeadline fails a request whose activeDeadlineSeconds passed; its
+// unprocessed and retrying records count as failed.
+func (r *CustomerSyncRequestReconciler) finishDeadline(csr *v1alpha1.CustomerSyncRequest, now time.Time) {
+	st := &csr.Status
+	results := indexResults(st.Results)
+	for _, res := range results {
+		if res.Action == v1alpha1.ActionRetrying {
+			res.Action, res.Reason, res.NextAttemptTime = v1alpha1.ActionFailed, v1alpha1.ReasonDeadlineExceeded, nil
+			st.Failed++
+		}
+	}
+	if st.Total > st.Processed {
+		st.Failed += st.Total - st.Processed
+	}
+	st.Results = boundResults(results)
+	st.CompletionTime = &metav1.Time{Time: now}
+	st.Phase = v1alpha1.PhaseFailed
+	msg := fmt.Sprintf("activeDeadlineSeconds (%d) passed with %d of %d records processed; unfinished records count as failed",
+		*csr.Spec.ActiveDeadlineSeconds, st.Processed, st.Total)
+	gen := csr.Generation
+	setCondition(&st.Conditions, gen, v1alpha1.ConditionFailed, metav1.ConditionTrue, v1alpha1.ReasonDeadlineExceeded, msg)
+	setCondition(&st.Conditions, gen, v1alpha1.ConditionReconciling, metav1.ConditionFalse, v1alpha1.ReasonDeadlineExceeded, "")
+	setCondition(&st.Conditions, gen, v1alpha1.ConditionWaiting, metav1.ConditionFalse, v1alpha1.ReasonDeadlineExceeded, "")
+	r.Recorder.Eventf(csr, nil, corev1.EventTypeWarning, v1alpha1.ReasonDeadlineExceeded, "Sync", "%s", msg)
+	requestsFinished.WithLabelValues(csr.Namespace, csr.Spec.MappingRef.Name, v1alpha1.ReasonDeadlineExceeded).Inc()
+}
+
+// ReasonNotSyncable: the request names a mapping that cannot be synced
+// directly; the spec is immutable, so the request fails at once.
+const ReasonNotSyncable = "MappingNotSyncable"
+
+// finishInvalid fails a request that can never run.
+func (r *CustomerSyncRequestReconciler) finishInvalid(csr *v1alpha1.CustomerSyncRequest, w *waitReason) {
+	st := &csr.Status
+	st.CompletionTime = &metav1.Time{Time: r.Now()}
+	st.Phase = v1alpha1.PhaseFailed
+	setCondition(&st.Conditions, csr.Generation, v1alpha1.ConditionFailed, metav1.ConditionTrue, w.reason, w.msg)
+	setCondition(&st.Conditions, csr.Generation, v1alpha1.ConditionReconciling, metav1.ConditionFalse, w.reason, "")
+	r.Recorder.Eventf(csr, nil, corev1.EventTypeWarning, w.reason, "Sync", "%s", w.msg)
+}
+
+// expire deletes a finished request once ttlSecondsAfterFinished passed.
+func (r *CustomerSyncRequestReconciler) expire(ctx context.Context, csr *v1alpha1.CustomerSyncRequest) (ctrl.Result, error) {
+	ttl := csr.Spec.TTLSecondsAfterFinished
+	if ttl == nil || csr.Status.CompletionTime == nil {
+		return ctrl.Result{}, nil
+	}
+	at := csr.Status.CompletionTime.Add(time.Duration(*ttl) * time.Second)
+	if wait := at.Sub(r.Now()); wait > 0 {
+		return ctrl.Result{RequeueAfter: wait}, nil
+	}
+	log.FromContext(ctx).Info("deleting finished sync request after its TTL", "ttlSecondsAfterFinished", *ttl)
+	uid := csr.UID
+	err := r.Delete(ctx, csr, client.Preconditions{UID: &uid}, client.PropagationPolicy(metav1.DeletePropagationBackground))
+	return ctrl.Result{}, client.IgnoreNotFound(err)
+}
+
+func finished(csr *v1alpha1.CustomerSyncRequest) bool {
+	return isTrue(csr.Status.Conditions, v1alpha1.ConditionComplete) || isTrue(csr.Status.Conditions, v1alpha1.ConditionFailed)
+}
+
+func describeSelection(csr *v1alpha1.CustomerSyncRequest) string {
+	if csr.Spec.All != nil {
+		return "every customer of mapping " + csr.Spec.MappingRef.Name
+	}
+	return fmt.Sprintf("%d customer(s) with mapping %s", len(csr.Spec.CustomerIDs), csr.Spec.MappingRef.Name)
+}
+
+// SetupWithManager registers the reconciler. Requests are watched for
+// creation and deletion only (the spec is immutable and the reconciler
+// drives itself by requeueing); mappings wake the requests that wait for
+// them.
 func (r *CustomerSyncRequestReconciler) SetupWithManager(mgr ctrl.Manager, opts Options) error {
+	if r.Now == nil {
+		r.Now = time.Now
+	}
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&syncv1alpha1.CustomerSyncRequest{}).
+		For(&v1alpha1.CustomerSyncRequest{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&v1alpha1.CustomerMapping{}, handler.EnqueueRequestsFromMapFunc(r.waitingOn)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: opts.MaxConcurrentReconciles}).
+		Named("customersyncrequest").
 		Complete(r)
+}
+
+// waitingOn enqueues the unfinished requests of a changed mapping.
+func (r *CustomerSyncRequestReconciler) waitingOn(ctx context.Context, o client.Object) []reconcile.Request {
+	var list v1alpha1.CustomerSyncRequestList
+	if err := r.List(ctx, &list, client.InNamespace(o.GetNamespace()), client.MatchingFields{indexRequestMapping: o.GetName()}); err != nil {
+		return nil
+	}
+	var out []reconcile.Request
+	for i := range list.Items {
+		if !finished(&list.Items[i]) {
+			out = append(out, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: o.GetNamespace(), Name: list.Items[i].Name}})
+		}
+	}
+	return out
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds kube-apiserver and etcd for envtest from their Go modules, because
+# Builds kube-apiserver, etcd and kubectl for envtest from their Go modules, because
 # setup-envtest downloads prebuilt binaries from the internet and this project
 # must build and test with nothing but the Go module proxy.
 #
@@ -12,7 +12,7 @@ KUBE_VERSION=v1.36.3
 ETCD_VERSION=$(cd "$here" && go list -m -f '{{.Version}}' go.etcd.io/etcd/server/v3)
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/customer-sync-operator/envtest/kube-${KUBE_VERSION}-etcd-${ETCD_VERSION}
 
-if [[ -x $cache/kube-apiserver && -x $cache/etcd ]]; then
+if [[ -x $cache/kube-apiserver && -x $cache/etcd && -x $cache/kubectl ]]; then
 	echo "$cache"
 	exit 0
 fi
@@ -33,7 +33,10 @@ echo "building kube-apiserver $KUBE_VERSION and etcd $ETCD_VERSION into $cache (
 	go build -trimpath -o "$tmp/kube-apiserver" \
 		-ldflags "-s -w -X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor" \
 		k8s.io/kubernetes/cmd/kube-apiserver
+	go build -trimpath -o "$tmp/kubectl" \
+		-ldflags "-s -w -X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor" \
+		k8s.io/kubernetes/cmd/kubectl
 	go build -trimpath -o "$tmp/etcd" -ldflags "-s -w" go.etcd.io/etcd/server/v3
 )
-mv "$tmp/kube-apiserver" "$tmp/etcd" "$cache/"
+mv "$tmp/kube-apiserver" "$tmp/kubectl" "$tmp/etcd" "$cache/"
 echo "$cache"

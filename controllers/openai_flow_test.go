@@ -1,0 +1,275 @@
+package controllers_test
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
+	"github.com/customersync/customer-sync-operator/internal/simulator/fault"
+	"github.com/customersync/customer-sync-operator/internal/simulator/ipaas"
+	simopenai "github.com/customersync/customer-sync-operator/internal/simulator/openai"
+	"github.com/customersync/customer-sync-operator/internal/syncer"
+)
+
+const (
+	openaiKey    = "sk-test-openai-key"
+	requestMap   = "ipaas-to-openai"
+	responseMap  = "openai-to-ipaas"
+	customerNo   = "CUST-10045"
+	noNumberID   = "158999"
+	fingerprintF = syncer.DefaultFingerprintField
+)
+
+// aiWorld adds the OpenAI simulator, the iPaaS.com customers of the seed's
+// test scenarios, and both OpenAI mappings from config/samples.
+type aiWorld struct {
+	*world
+	ai *simopenai.Server
+}
+
+func newAIWorld(t *testing.T, edit func(req, resp *v1alpha1.CustomerMapping), dropFields ...string) *aiWorld {
+	t.Helper()
+	w := &aiWorld{world: newWorld(t, nil)}
+	w.ai = simopenai.StartForTest(t, simopenai.Options{APIKeys: []string{openaiKey}, Seed: 1})
+	w.secret("openai", map[string]string{"apiKey": openaiKey})
+	var defs []ipaas.CustomFieldDefinition
+	for _, d := range ipaas.DefaultCustomFieldDefinitions() {
+		if !slices.Contains(dropFields, d.Name) {
+			defs = append(defs, d)
+		}
+	}
+	w.ip.SetCustomFieldDefinitions(defs)
+	if _, err := w.ip.Seed(ipaas.Data{Customers: []ipaas.Customer{
+		{ID: "158056", CustomerNumber: customerNo, FirstName: "Jane", LastName: "Doe", EmailAddress: "jane@example.com",
+			Comment: "Met at the film festival", Categories: []ipaas.Category{{ID: 12, Name: "VIP"}}},
+		{ID: noNumberID, CustomerNumber: "", FirstName: "No", LastName: "Number", EmailAddress: "nonumber@example.com"},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	req := w.sampleMapping("sync_v1alpha1_customermapping_ipaas_to_openai.yaml")
+	req.Spec.Destination.Endpoint = w.ai.URL + "/v1"
+	resp := w.sampleMapping("sync_v1alpha1_customermapping_openai_to_ipaas.yaml")
+	if edit != nil {
+		edit(req, resp)
+	}
+	startManager(t, testOptions())
+	w.create(resp)
+	w.create(req)
+	w.mappingCondition(requestMap, v1alpha1.ConditionReady, metav1.ConditionTrue)
+	return w
+}
+
+func (w *aiWorld) chatCalls() int64 {
+	return w.ai.CountFor(simopenai.RouteChat) + w.ai.CountFor(simopenai.RouteAzureChat)
+}
+
+func (w *aiWorld) customer(id string) ipaas.Customer {
+	c, ok := w.ip.Customer(id)
+	if !ok {
+		w.t.Fatalf("iPaaS.com has no customer %s", id)
+	}
+	return c
+}
+
+func TestEnrichmentFillsCommentAndCustomFieldOnce(t *testing.T) {
+	w := newAIWorld(t, nil)
+	w.create(w.request("enrich", requestMap, customerNo))
+	csr := w.finished("enrich", 30*time.Second)
+	res := result(csr, customerNo)
+	if res == nil || res.Action != v1alpha1.ActionUpdated || res.DestinationID != "158056" {
+		t.Fatalf("result = %+v (conditions %+v), want Updated of 158056", res, csr.Status.Conditions)
+	}
+
+	// Scenario 3: the answer reached the customer through the response mapping.
+	calls := w.ai.ChatRequests(1)
+	if len(calls) != 1 {
+		t.Fatalf("%d chat requests recorded", len(calls))
+	}
+	call := calls[0]
+	want, err := simopenai.ExpectedContent(call.Messages, call.ResponseFormat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var answer map[string]string
+	if err := json.Unmarshal([]byte(want), &answer); err != nil {
+		t.Fatal(err)
+	}
+	c := w.customer("158056")
+	if c.Comment != answer["Comment"] {
+		t.Errorf("comment = %q, want the model's %q", c.Comment, answer["Comment"])
+	}
+	if got, _ := customField(c, "Known To Film"); got != answer["Known To Film"] || (got != "TRUE" && got != "FALSE") {
+		t.Errorf("Known To Film = %q, want the model's %q (TRUE or FALSE)", got, answer["Known To Film"])
+	}
+	if fp, _ := customField(c, fingerprintF); len(fp) != 64 {
+		t.Errorf("fingerprint = %q, want a sha256 hex", fp)
+	}
+
+	// What was sent: the prompt as system message, only the mapped fields.
+	if call.Messages[0].Role != "system" || !strings.Contains(call.Messages[0].Content, "Known To Film") {
+		t.Errorf("system message = %+v", call.Messages[0])
+	}
+	var sent map[string]any
+	if err := json.Unmarshal([]byte(call.Messages[1].Content), &sent); err != nil {
+		t.Fatalf("user message is not JSON: %v", err)
+	}
+	for _, k := range []string{"Id", "CustomerNumber", "FirstName", "LastName", "EmailAddress", "Categories", "Comment"} {
+		if _, ok := sent[k]; !ok {
+			t.Errorf("user message lacks %s: %v", k, sent)
+		}
+	}
+	if len(sent) != 7 || sent["Id"] != customerNo {
+		t.Errorf("user message = %v, want exactly the seven mapped fields", sent)
+	}
+
+	// Status and usage.
+	if u := csr.Status.OpenAI; u == nil || u.ModelCalls != 1 || u.PromptTokens == 0 || u.CompletionTokens == 0 || u.TotalTokens != u.PromptTokens+u.CompletionTokens {
+		t.Errorf("usage = %+v", csr.Status.OpenAI)
+	}
+
+	// A second sync of the unchanged customer makes no call.
+	w.create(w.request("again", requestMap, customerNo))
+	csr = w.finished("again", 30*time.Second)
+	if res := result(csr, customerNo); res == nil || res.Action != v1alpha1.ActionUnchanged {
+		t.Fatalf("second sync: %+v", res)
+	}
+	if n := w.chatCalls(); n != 1 {
+		t.Fatalf("%d model calls after an unchanged sync, want 1", n)
+	}
+
+	// A changed customer makes exactly one more.
+	c = w.customer("158056")
+	c.FirstName = "Janet"
+	if _, err := w.ip.Seed(ipaas.Data{Customers: []ipaas.Customer{c}}); err != nil {
+		t.Fatal(err)
+	}
+	w.create(w.request("changed", requestMap, customerNo))
+	csr = w.finished("changed", 30*time.Second)
+	if res := result(csr, customerNo); res == nil || res.Action != v1alpha1.ActionUpdated {
+		t.Fatalf("changed sync: %+v", res)
+	}
+	if n := w.chatCalls(); n != 2 {
+		t.Fatalf("%d model calls after one change, want 2", n)
+	}
+}
+
+func TestEnrichmentFailureScenarios(t *testing.T) {
+	w := newAIWorld(t, nil)
+	// Scenario 2: a customer without CustomerNumber fails clearly.
+	w.create(w.request("no-number", requestMap, noNumberID))
+	csr := w.finished("no-number", 30*time.Second)
+	res := result(csr, noNumberID)
+	if res == nil || res.Action != v1alpha1.ActionFailed || res.Reason != v1alpha1.ReasonMissingCustomerNumber || !strings.Contains(res.Message, "CustomerNumber") {
+		t.Fatalf("result = %+v, want Failed/MissingCustomerNumber naming the field", res)
+	}
+	if c := condition(csr.Status.Conditions, v1alpha1.ConditionFailed); c == nil || c.Reason != v1alpha1.ReasonAllRecordsFailed {
+		t.Errorf("Failed condition = %+v", c)
+	}
+	if n := w.chatCalls(); n != 0 {
+		t.Fatalf("%d model calls for an invalid customer", n)
+	}
+
+	// insufficient_quota is not retried.
+	w.ai.SetQuotaExhausted(true)
+	w.create(w.request("no-quota", requestMap, customerNo))
+	csr = w.finished("no-quota", 30*time.Second)
+	res = result(csr, customerNo)
+	if res == nil || res.Action != v1alpha1.ActionFailed || res.Reason != v1alpha1.ReasonOpenAIAPIError || res.Attempts != 1 || !strings.Contains(res.Message, "quota") {
+		t.Fatalf("result = %+v, want Failed/OpenAIAPIError after one attempt", res)
+	}
+	if n := w.chatCalls(); n != 1 {
+		t.Fatalf("%d model calls, want exactly 1 (insufficient_quota is permanent)", n)
+	}
+	if strings.Contains(res.Message, openaiKey) {
+		t.Fatal("the API key leaked into status")
+	}
+	w.ai.SetQuotaExhausted(false)
+
+	// rate_limit_exceeded is retried after retry-after, then succeeds.
+	if err := w.ai.SetFaults(fault.Config{RateLimitRate: 1, RetryAfter: time.Second, Paths: []string{"/chat/completions"}}); err != nil {
+		t.Fatal(err)
+	}
+	phase := time.Now()
+	w.create(w.request("rate-limited", requestMap, customerNo))
+	w.eventually(20*time.Second, "a rate-limited call", func() (bool, error) { return w.ai.FaultStats().RateLimited > 0, nil })
+	if err := w.ai.SetFaults(fault.Config{}); err != nil {
+		t.Fatal(err)
+	}
+	csr = w.finished("rate-limited", 60*time.Second)
+	if res := result(csr, customerNo); res == nil || res.Action != v1alpha1.ActionUpdated {
+		t.Fatalf("result = %+v, want Updated after the rate limit lifted", res)
+	}
+	reqs := w.ai.Requests(100)
+	var times []time.Time
+	for _, r := range reqs {
+		if strings.Contains(r.Path, "/chat/completions") && r.Time.After(phase) {
+			times = append(times, r.Time)
+		}
+	}
+	if len(times) < 2 {
+		t.Fatalf("%d chat calls in the rate-limited phase, want a 429 and a retry", len(times))
+	}
+	for i := 1; i < len(times); i++ {
+		if gap := times[i].Sub(times[i-1]); gap < time.Second {
+			t.Errorf("retry %d came %v after the 429; retry-after said 1s", i, gap)
+		}
+	}
+}
+
+func TestInvalidPromptRequestMakesNoModelCall(t *testing.T) {
+	w := newAIWorld(t, nil, "Known To Film")
+	w.create(w.request("bad-prompt", requestMap, customerNo))
+	csr := w.finished("bad-prompt", 30*time.Second)
+	res := result(csr, customerNo)
+	if res == nil || res.Reason != v1alpha1.ReasonInvalidPromptRequest || !strings.Contains(res.Message, `"Known To Film"`) {
+		t.Fatalf("result = %+v, want InvalidPromptRequest naming Known To Film", res)
+	}
+	if n := w.chatCalls(); n != 0 {
+		t.Fatalf("%d model calls, want none", n)
+	}
+	w.eventWith("bad-prompt", v1alpha1.ReasonInvalidPromptRequest, "Known To Film")
+}
+
+func TestRefusalFailsWithoutWriting(t *testing.T) {
+	w := newAIWorld(t, func(req, _ *v1alpha1.CustomerMapping) {
+		for i := range req.Spec.AddRules {
+			if req.Spec.AddRules[i].Destination.Field == v1alpha1.FieldPromptText {
+				v := *req.Spec.AddRules[i].Value + " " + simopenai.MarkerRefusal
+				req.Spec.AddRules[i].Value = &v
+			}
+		}
+	})
+	before := w.customer("158056")
+	w.create(w.request("refused", requestMap, customerNo))
+	csr := w.finished("refused", 30*time.Second)
+	res := result(csr, customerNo)
+	if res == nil || res.Action != v1alpha1.ActionFailed || !strings.Contains(strings.ToLower(res.Reason+res.Message), "refus") {
+		t.Fatalf("result = %+v, want a refusal failure", res)
+	}
+	if after := w.customer("158056"); after.Comment != before.Comment || after.UpdatedDatetime != before.UpdatedDatetime {
+		t.Error("a refused answer was written")
+	}
+	if u := csr.Status.OpenAI; u == nil || u.ModelCalls != 1 {
+		t.Errorf("usage = %+v, want the billed call counted", u)
+	}
+}
+
+func TestAzureOpenAIConfiguration(t *testing.T) {
+	w := newAIWorld(t, func(req, _ *v1alpha1.CustomerMapping) {
+		req.Spec.Destination.Endpoint = strings.TrimSuffix(req.Spec.Destination.Endpoint, "/v1")
+		req.Spec.OpenAI.Azure = &v1alpha1.AzureOpenAI{APIVersion: "2024-10-21", Deployment: "customer-enrichment"}
+	})
+	w.create(w.request("azure", requestMap, customerNo))
+	csr := w.finished("azure", 30*time.Second)
+	if res := result(csr, customerNo); res == nil || res.Action != v1alpha1.ActionUpdated {
+		t.Fatalf("result = %+v", res)
+	}
+	if n := w.ai.CountFor(simopenai.RouteAzureChat); n != 1 {
+		t.Fatalf("%d calls on the Azure deployment route, want 1", n)
+	}
+}

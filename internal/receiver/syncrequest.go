@@ -1,0 +1,71 @@
+package receiver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
+)
+
+// errPermanent marks a create the API server refused for good: the
+// namespace is gone or terminating, or the object is invalid.
+var errPermanent = errors.New("permanent")
+
+// createTimeout bounds one create call, so that a hung API server turns
+// into a retry instead of a stuck batch.
+const createTimeout = 30 * time.Second
+
+// newSyncRequest builds the request for ids of mapping.
+func newSyncRequest(mapping types.NamespacedName, ids []string) *v1alpha1.CustomerSyncRequest {
+	return &v1alpha1.CustomerSyncRequest{
+		ObjectMeta: metav1.ObjectMeta{
+			Namespace:    mapping.Namespace,
+			GenerateName: GenerateName(mapping.Name, TriggerWebhook),
+			Labels:       Labels(mapping.Name, TriggerWebhook),
+		},
+		Spec: v1alpha1.CustomerSyncRequestSpec{
+			MappingRef:  v1alpha1.LocalObjectReference{Name: mapping.Name},
+			CustomerIDs: ids,
+			Operation:   v1alpha1.OperationAuto,
+		},
+	}
+}
+
+// createSyncRequest creates one request. A create that timed out may still
+// have succeeded, and its retry then makes a second request with the same
+// ids; syncing a customer twice is harmless, losing it is not.
+func (r *Receiver) createSyncRequest(ctx context.Context, mapping types.NamespacedName, ids []string) error {
+	ctx, cancel := context.WithTimeout(ctx, createTimeout)
+	defer cancel()
+	req := newSyncRequest(mapping, ids)
+	if err := r.opts.Client.Create(ctx, req); err != nil {
+		if permanent(err) {
+			return fmt.Errorf("%w: %w", errPermanent, err)
+		}
+		return err
+	}
+	syncRequestsCreated.WithLabelValues(mapping.Namespace, mapping.Name).Inc()
+	idsFlushed.WithLabelValues(mapping.Namespace, mapping.Name).Add(float64(len(ids)))
+	r.log.V(2).Info("created a sync request", "namespace", mapping.Namespace, "name", req.Name, "customerIDs", ids)
+	return nil
+}
+
+// permanent tells refusals that retrying cannot fix from those it can:
+// Forbidden for RBAC may be fixed by an admin, a terminating namespace not.
+func permanent(err error) bool {
+	switch {
+	case apierrors.IsInvalid(err), apierrors.IsBadRequest(err), apierrors.IsNotFound(err),
+		apierrors.IsRequestEntityTooLargeError(err):
+		return true
+	case apierrors.IsForbidden(err):
+		return apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause)
+	}
+	return false
+}

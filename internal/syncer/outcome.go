@@ -1,0 +1,76 @@
+package syncer
+
+import (
+	"errors"
+
+	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
+	"github.com/customersync/customer-sync-operator/internal/connector"
+	"github.com/customersync/customer-sync-operator/internal/mapping"
+)
+
+// stage is where in the transfer an error happened; it picks the reason of
+// a connector failure (an unknown id means one thing when fetching the
+// source and another when writing the destination).
+type stage int
+
+const (
+	stageFetch stage = iota
+	stageMap
+	stageObserve
+	stageWrite
+)
+
+// maxMessage bounds a message so that status stays small.
+const maxMessage = 1000
+
+// fail turns an error into a failed or retrying outcome with a stable reason
+// and a message that says what to do.
+func (o Outcome) fail(st stage, err error) Outcome {
+	o.Changes = nil
+	var re *mapping.RecordError
+	if errors.As(err, &re) {
+		o.Action, o.Reason, o.Message = v1alpha1.ActionFailed, re.Reason, shorten(re.Message)
+		return o
+	}
+	class, retryAfter := connector.Classify(err)
+	if class == connector.Transient {
+		o.Action, o.Transient, o.RetryAfter = v1alpha1.ActionRetrying, true, retryAfter
+		o.Reason = ReasonTransient
+		o.Message = shorten(err.Error())
+		return o
+	}
+	o.Action = v1alpha1.ActionFailed
+	o.Message = shorten(err.Error())
+	switch {
+	case st == stageFetch && errors.Is(err, connector.ErrNotFound):
+		o.Reason = v1alpha1.ReasonSourceRecordNotFound
+		o.Message = shorten("the source has no customer " + quote(o.ID) + "; check the ID (99minds: customer_ and 18 hex digits): " + err.Error())
+	case errors.Is(err, connector.ErrUnauthorized), errors.Is(err, connector.ErrForbidden):
+		o.Reason = ReasonUnauthorized
+		o.Message = shorten(err.Error() + "; check the credentials Secret and its permissions")
+	case st == stageFetch:
+		o.Reason = ReasonSourceRequestFailed
+	default:
+		o.Reason = v1alpha1.ReasonDestinationRejected
+	}
+	return o
+}
+
+// Reasons the syncer adds to those of api/v1alpha1.
+const (
+	// ReasonTransient marks a record that will be tried again.
+	ReasonTransient = "TransientError"
+	// ReasonUnauthorized: a system refused the credentials.
+	ReasonUnauthorized = "Unauthorized"
+	// ReasonSourceRequestFailed: the source refused the request.
+	ReasonSourceRequestFailed = "SourceRequestFailed"
+)
+
+func quote(s string) string { return "\"" + s + "\"" }
+
+func shorten(s string) string {
+	if len(s) <= maxMessage {
+		return s
+	}
+	return s[:maxMessage-3] + "..."
+}

@@ -1,0 +1,148 @@
+package syncer_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+
+	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
+	"github.com/customersync/customer-sync-operator/internal/connector"
+	"github.com/customersync/customer-sync-operator/internal/simulator/ipaas"
+	"github.com/customersync/customer-sync-operator/internal/simulator/ninetynineminds"
+	"github.com/customersync/customer-sync-operator/internal/syncer"
+	"github.com/customersync/customer-sync-operator/internal/testenv"
+)
+
+const janeID = "customer_35b4d7776af9ac875a"
+
+// fixture is the 99minds → iPaaS.com sample mapping against the simulators.
+type fixture struct {
+	nn *ninetynineminds.Server
+	ip *ipaas.Server
+	s  *syncer.Syncer
+}
+
+func newFixture(t *testing.T, collision v1alpha1.CollisionHandling) *fixture {
+	t.Helper()
+	f := &fixture{
+		nn: ninetynineminds.StartForTest(t, ninetynineminds.Options{APIKeys: []string{"k1"}, Data: &ninetynineminds.Data{
+			Customers: []ninetynineminds.Customer{{ID: janeID, Name: "Jane Doe", Email: "jane@example.com", Company: "Acme"}},
+		}}),
+		ip: ipaas.StartForTest(t, ipaas.Options{APIKeys: []string{"k2"}}),
+	}
+	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config", "samples", "sync_v1alpha1_customermapping_ninetynineminds_to_ipaas.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &v1alpha1.CustomerMapping{}
+	if err := yaml.UnmarshalStrict(data, m); err != nil {
+		t.Fatal(err)
+	}
+	m.Spec.Source.Endpoint, m.Spec.Destination.Endpoint = f.nn.URL, f.ip.URL
+	m.Spec.CollisionHandling = collision
+	f.s, err = syncer.Build(syncer.Inputs{
+		Spec:                   m.Spec,
+		SourceCredentials:      map[string][]byte{"apiKey": []byte("k1")},
+		DestinationCredentials: map[string][]byte{"apiKey": []byte("k2")},
+		Registry:               connector.NewRegistry(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// unlinked plants an iPaaS.com customer with Jane's CustomerNumber that no
+// link points at, as another tool or an interrupted sync would leave it.
+func (f *fixture) unlinked(t *testing.T, first string) {
+	t.Helper()
+	if _, err := f.ip.Seed(ipaas.Data{Customers: []ipaas.Customer{{
+		ID: "900", CustomerNumber: janeID, FirstName: first, LastName: "Doe", EmailAddress: "jane@example.com",
+	}}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCollisionHandling(t *testing.T) {
+	cases := []struct {
+		collision  v1alpha1.CollisionHandling
+		first      string // the unlinked record's FirstName
+		wantAction v1alpha1.RecordAction
+		wantFirst  string
+		wantLinked bool
+	}{
+		{v1alpha1.CollisionUpdateAndLink, "Janet", v1alpha1.ActionUpdated, "Jane", true},
+		{v1alpha1.CollisionLinkOnly, "Janet", v1alpha1.ActionLinked, "Janet", true},
+		{v1alpha1.CollisionError, "Janet", v1alpha1.ActionFailed, "Janet", false},
+	}
+	for _, tc := range cases {
+		t.Run(string(tc.collision), func(t *testing.T) {
+			f := newFixture(t, tc.collision)
+			f.unlinked(t, tc.first)
+			out := f.s.Sync(context.Background(), janeID, syncer.Options{Operation: v1alpha1.OperationAuto})
+			if out.Action != tc.wantAction {
+				t.Fatalf("outcome %+v, want %s", out, tc.wantAction)
+			}
+			if tc.wantAction == v1alpha1.ActionFailed && out.Reason != v1alpha1.ReasonCollision {
+				t.Errorf("reason %q, want %s", out.Reason, v1alpha1.ReasonCollision)
+			}
+			found := f.ip.FindByCustomerNumber(janeID)
+			if len(found) != 1 || found[0].ID != "900" || found[0].FirstName != tc.wantFirst {
+				t.Fatalf("iPaaS.com holds %+v, want only customer 900 with FirstName %s", found, tc.wantFirst)
+			}
+			if _, linked := f.ip.Lookup(4711, janeID); linked != tc.wantLinked {
+				t.Errorf("linked = %v, want %v", linked, tc.wantLinked)
+			}
+		})
+	}
+}
+
+// A record created by an attempt that stopped before linking is adopted
+// even under collisionHandling Error: it holds exactly what Add would write.
+func TestInterruptedCreateIsAdoptedNotDuplicated(t *testing.T) {
+	f := newFixture(t, v1alpha1.CollisionError)
+	ctx := context.Background()
+	if out := f.s.Sync(ctx, janeID, syncer.Options{}); out.Action != v1alpha1.ActionCreated {
+		t.Fatalf("first sync %+v", out)
+	}
+	rec := f.ip.FindByCustomerNumber(janeID)[0]
+	// Keep the record, drop the link: what a crash between create and link
+	// leaves behind.
+	f.ip.Reset()
+	if _, err := f.ip.Seed(ipaas.Data{Customers: []ipaas.Customer{rec}}); err != nil {
+		t.Fatal(err)
+	}
+	again := f.s.Sync(ctx, janeID, syncer.Options{})
+	if again.Action == v1alpha1.ActionCreated || again.Action == v1alpha1.ActionFailed || again.DestinationID != rec.ID {
+		t.Fatalf("resync %+v, want customer %s adopted", again, rec.ID)
+	}
+	if n := len(f.ip.FindByCustomerNumber(janeID)); n != 1 {
+		t.Fatalf("%d customers with the number, want 1", n)
+	}
+	if id, ok := f.ip.Lookup(4711, janeID); !ok || id != rec.ID {
+		t.Errorf("link = %q %v, want %s", id, ok, rec.ID)
+	}
+}
+
+func TestOperationAddAndUpdateAreEnforced(t *testing.T) {
+	f := newFixture(t, v1alpha1.CollisionUpdateAndLink)
+	ctx := context.Background()
+	if out := f.s.Sync(ctx, janeID, syncer.Options{Operation: v1alpha1.OperationUpdate}); out.Action != v1alpha1.ActionFailed {
+		t.Fatalf("Update of a missing customer: %+v", out)
+	}
+	if n := len(f.ip.Customers()); n != 0 {
+		t.Fatalf("a refused Update created %d customers", n)
+	}
+	if out := f.s.Sync(ctx, janeID, syncer.Options{Operation: v1alpha1.OperationAdd}); out.Action != v1alpha1.ActionCreated {
+		t.Fatalf("Add: %+v", out)
+	}
+	if out := f.s.Sync(ctx, janeID, syncer.Options{Operation: v1alpha1.OperationAdd}); out.Action != v1alpha1.ActionFailed || out.Reason != v1alpha1.ReasonCollision {
+		t.Fatalf("second Add: %+v, want Failed/%s", out, v1alpha1.ReasonCollision)
+	}
+	if n := len(f.ip.Customers()); n != 1 {
+		t.Fatalf("%d customers, want 1", n)
+	}
+}
