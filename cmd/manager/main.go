@@ -1,5 +1,6 @@
 // Command manager runs the customer-sync-operator: the CustomerMapping and
-// CustomerSyncRequest controllers, their metrics and health probes.
+// CustomerSyncRequest controllers, the webhook receiver, metrics and health
+// probes.
 package main
 
 import (
@@ -18,6 +19,7 @@ import (
 
 	syncv1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
 	"github.com/customersync/customer-sync-operator/controllers"
+	"github.com/customersync/customer-sync-operator/internal/receiver"
 )
 
 var scheme = runtime.NewScheme()
@@ -34,6 +36,7 @@ func main() {
 		secureMetrics        bool
 		enableHTTP2          bool
 		enableLeaderElection bool
+		webhookAddr          string
 		opts                 controllers.Options
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080",
@@ -45,6 +48,8 @@ func main() {
 		"Enable HTTP/2 for the metrics server; off by default against the HTTP/2 rapid reset CVEs.")
 	flag.BoolVar(&enableLeaderElection, "leader-elect", false,
 		"Elect a leader so that only one replica reconciles at a time.")
+	flag.StringVar(&webhookAddr, "webhook-bind-address", ":9292",
+		"Address the webhook receiver (POST /hooks/{namespace}/{mapping}) binds to; 0 disables it.")
 	opts.BindFlags(flag.CommandLine)
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
@@ -81,6 +86,13 @@ func main() {
 
 	if err := controllers.SetupWithManager(mgr, opts); err != nil {
 		setupLog.Error(err, "unable to set up controllers")
+		os.Exit(1)
+	}
+
+	if err := mgr.Add(receiver.New(receiver.Options{
+		Addr: webhookAddr, Client: mgr.GetClient(), Logger: ctrl.Log.WithName("webhook-receiver"),
+	})); err != nil {
+		setupLog.Error(err, "unable to set up the webhook receiver")
 		os.Exit(1)
 	}
 
