@@ -25,7 +25,7 @@ type fixture struct {
 	s  *syncer.Syncer
 }
 
-func newFixture(t *testing.T, collision v1alpha1.CollisionHandling) *fixture {
+func newFixture(t testing.TB, collision v1alpha1.CollisionHandling) *fixture {
 	t.Helper()
 	f := &fixture{
 		nn: ninetynineminds.StartForTest(t, ninetynineminds.Options{APIKeys: []string{"k1"}, Data: &ninetynineminds.Data{
@@ -57,7 +57,7 @@ func newFixture(t *testing.T, collision v1alpha1.CollisionHandling) *fixture {
 
 // unlinked plants an iPaaS.com customer with Jane's CustomerNumber that no
 // link points at, as another tool or an interrupted sync would leave it.
-func (f *fixture) unlinked(t *testing.T, first string) {
+func (f *fixture) unlinked(t testing.TB, first string) {
 	t.Helper()
 	if _, err := f.ip.Seed(ipaas.Data{Customers: []ipaas.Customer{{
 		ID: "900", CustomerNumber: janeID, FirstName: first, LastName: "Doe", EmailAddress: "jane@example.com",
