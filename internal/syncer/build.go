@@ -2,6 +2,7 @@ package syncer
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/go-logr/logr"
 
@@ -47,6 +48,7 @@ func Build(in Inputs) (*Syncer, error) {
 		SourceSystem:      in.Spec.Source.System,
 		DestinationSystem: in.Spec.Destination.System,
 		Collision:         in.Spec.CollisionHandling,
+		Target:            string(in.Spec.Destination.System) + " " + strings.TrimRight(in.Spec.Destination.Endpoint, "/"),
 	}
 	if s.Collision == "" {
 		s.Collision = v1alpha1.CollisionUpdateAndLink

@@ -29,6 +29,9 @@ type Syncer struct {
 	Collision v1alpha1.CollisionHandling
 	// Enrichment is set when the destination is OpenAI.
 	Enrichment *Enrichment
+	// Target identifies the destination (system and endpoint), so that
+	// transfers of one record to one destination never run at once.
+	Target string
 }
 
 // Options are a sync request's per-run choices.
@@ -64,6 +67,7 @@ func (o Outcome) Failed() bool {
 // Sync transfers one record. It never returns an error: every failure is
 // an Outcome with a reason, so that one bad record cannot stop the others.
 func (s *Syncer) Sync(ctx context.Context, id string, opts Options) Outcome {
+	defer recordLocks.lock(s.Target + "\x00" + id)()
 	if s.Enrichment != nil {
 		return s.enrich(ctx, id, opts)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"sigs.k8s.io/yaml"
@@ -144,5 +145,33 @@ func TestOperationAddAndUpdateAreEnforced(t *testing.T) {
 	}
 	if n := len(f.ip.Customers()); n != 1 {
 		t.Fatalf("%d customers, want 1", n)
+	}
+}
+
+// Two transfers of one record at once (two requests naming the same
+// customer) must not both create it.
+func TestConcurrentTransfersOfOneRecordCreateItOnce(t *testing.T) {
+	f := newFixture(t, v1alpha1.CollisionUpdateAndLink)
+	var wg sync.WaitGroup
+	outcomes := make([]syncer.Outcome, 8)
+	for i := range outcomes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			outcomes[i] = f.s.Sync(context.Background(), janeID, syncer.Options{})
+		}()
+	}
+	wg.Wait()
+	created := 0
+	for _, o := range outcomes {
+		if o.Failed() {
+			t.Fatalf("outcome %+v", o)
+		}
+		if o.Action == v1alpha1.ActionCreated {
+			created++
+		}
+	}
+	if n := len(f.ip.FindByCustomerNumber(janeID)); n != 1 || created != 1 {
+		t.Fatalf("%d customers, %d Created outcomes; want 1 and 1", n, created)
 	}
 }
