@@ -94,8 +94,8 @@ func (r *CustomerMappingReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	}
 	setCondition(&m.Status.Conditions, gen, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonValidated,
 		"rules compiled; credentials and connections validated")
-	setCondition(&m.Status.Conditions, gen, v1alpha1.ConditionReconciling, metav1.ConditionFalse, v1alpha1.ReasonValidated, "")
-	setCondition(&m.Status.Conditions, gen, v1alpha1.ConditionStalled, metav1.ConditionFalse, v1alpha1.ReasonValidated, "")
+	setCondition(&m.Status.Conditions, gen, v1alpha1.ConditionReconciling, metav1.ConditionFalse, v1alpha1.ReasonValidated, "the mapping is validated")
+	setCondition(&m.Status.Conditions, gen, v1alpha1.ConditionStalled, metav1.ConditionFalse, v1alpha1.ReasonValidated, "the mapping is validated")
 	now := metav1.Now()
 	m.Status.LastValidatedTime = &now
 	interval := 10 * time.Minute
@@ -221,9 +221,9 @@ func (r *CustomerMappingReconciler) notReady(m *v1alpha1.CustomerMapping, reason
 	setCondition(&m.Status.Conditions, gen, v1alpha1.ConditionReady, metav1.ConditionFalse, reason, msg)
 	if stalled {
 		setCondition(&m.Status.Conditions, gen, v1alpha1.ConditionStalled, metav1.ConditionTrue, reason, msg)
-		setCondition(&m.Status.Conditions, gen, v1alpha1.ConditionReconciling, metav1.ConditionFalse, reason, "")
+		setCondition(&m.Status.Conditions, gen, v1alpha1.ConditionReconciling, metav1.ConditionFalse, reason, "retrying cannot help; change the spec or the objects it names")
 	} else {
-		setCondition(&m.Status.Conditions, gen, v1alpha1.ConditionStalled, metav1.ConditionFalse, reason, "")
+		setCondition(&m.Status.Conditions, gen, v1alpha1.ConditionStalled, metav1.ConditionFalse, reason, "the controller keeps retrying")
 		setCondition(&m.Status.Conditions, gen, v1alpha1.ConditionReconciling, metav1.ConditionTrue, v1alpha1.ReasonProgressing, "retrying: "+msg)
 	}
 	if prev != reason {

@@ -85,10 +85,12 @@ func (r *CustomerSyncRequestReconciler) Reconcile(ctx context.Context, req ctrl.
 			return
 		}
 		csr.Status.ObservedGeneration = csr.Generation
-		// The optimistic lock makes a write from a stale read fail instead of
-		// overwriting newer progress; the chunk is then redone, which is safe
-		// because every record's transfer is idempotent.
-		if perr := r.Status().Patch(ctx, csr, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); perr != nil && !apierrors.IsNotFound(perr) {
+		// An update carries the resourceVersion it read, so a write from a
+		// stale read fails instead of overwriting newer progress; the chunk
+		// is then redone, which is safe because every record's transfer is
+		// idempotent. (An update, not a patch: the counts are written even
+		// when zero, so kubectl's columns show 0 rather than nothing.)
+		if perr := r.Status().Update(ctx, csr); perr != nil && !apierrors.IsNotFound(perr) {
 			result = ctrl.Result{}
 			err = errors.Join(err, perr)
 		}
@@ -118,7 +120,7 @@ func (r *CustomerSyncRequestReconciler) Reconcile(ctx context.Context, req ctrl.
 	if err != nil {
 		return r.waitFor(csr, &waitReason{reason: v1alpha1.ReasonMappingNotReady, msg: fmt.Sprintf("mapping %q cannot be used: %v", m.Name, err)}), nil
 	}
-	setCondition(&st.Conditions, csr.Generation, v1alpha1.ConditionWaiting, metav1.ConditionFalse, v1alpha1.ReasonProgressing, "")
+	setCondition(&st.Conditions, csr.Generation, v1alpha1.ConditionWaiting, metav1.ConditionFalse, v1alpha1.ReasonProgressing, "the mapping is Ready")
 	st.MappingGeneration = m.Generation
 
 	ids, err := r.selection(ctx, csr, s)
@@ -394,8 +396,8 @@ func (r *CustomerSyncRequestReconciler) finish(csr *v1alpha1.CustomerSyncRequest
 		summary += "; see status.results for the failed records"
 	}
 	setCondition(&st.Conditions, gen, cond, metav1.ConditionTrue, reason, summary)
-	setCondition(&st.Conditions, gen, v1alpha1.ConditionReconciling, metav1.ConditionFalse, reason, "")
-	setCondition(&st.Conditions, gen, v1alpha1.ConditionWaiting, metav1.ConditionFalse, reason, "")
+	setCondition(&st.Conditions, gen, v1alpha1.ConditionReconciling, metav1.ConditionFalse, reason, "finished")
+	setCondition(&st.Conditions, gen, v1alpha1.ConditionWaiting, metav1.ConditionFalse, reason, "finished")
 	typ := corev1.EventTypeNormal
 	st.Phase = v1alpha1.PhaseComplete
 	if cond == v1alpha1.ConditionFailed {
@@ -428,8 +430,8 @@ func (r *CustomerSyncRequestReconciler) finishDeadline(csr *v1alpha1.CustomerSyn
 		*csr.Spec.ActiveDeadlineSeconds, st.Processed, st.Total)
 	gen := csr.Generation
 	setCondition(&st.Conditions, gen, v1alpha1.ConditionFailed, metav1.ConditionTrue, v1alpha1.ReasonDeadlineExceeded, msg)
-	setCondition(&st.Conditions, gen, v1alpha1.ConditionReconciling, metav1.ConditionFalse, v1alpha1.ReasonDeadlineExceeded, "")
-	setCondition(&st.Conditions, gen, v1alpha1.ConditionWaiting, metav1.ConditionFalse, v1alpha1.ReasonDeadlineExceeded, "")
+	setCondition(&st.Conditions, gen, v1alpha1.ConditionReconciling, metav1.ConditionFalse, v1alpha1.ReasonDeadlineExceeded, "finished")
+	setCondition(&st.Conditions, gen, v1alpha1.ConditionWaiting, metav1.ConditionFalse, v1alpha1.ReasonDeadlineExceeded, "finished")
 	r.Recorder.Eventf(csr, nil, corev1.EventTypeWarning, v1alpha1.ReasonDeadlineExceeded, "Sync", "%s", msg)
 	requestsFinished.WithLabelValues(csr.Namespace, csr.Spec.MappingRef.Name, v1alpha1.ReasonDeadlineExceeded).Inc()
 }
@@ -444,7 +446,7 @@ func (r *CustomerSyncRequestReconciler) finishInvalid(csr *v1alpha1.CustomerSync
 	st.CompletionTime = &metav1.Time{Time: r.Now()}
 	st.Phase = v1alpha1.PhaseFailed
 	setCondition(&st.Conditions, csr.Generation, v1alpha1.ConditionFailed, metav1.ConditionTrue, w.reason, w.msg)
-	setCondition(&st.Conditions, csr.Generation, v1alpha1.ConditionReconciling, metav1.ConditionFalse, w.reason, "")
+	setCondition(&st.Conditions, csr.Generation, v1alpha1.ConditionReconciling, metav1.ConditionFalse, w.reason, "finished")
 	r.Recorder.Eventf(csr, nil, corev1.EventTypeWarning, w.reason, "Sync", "%s", w.msg)
 }
 

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -402,7 +403,9 @@ func TestKubectlWaitForComplete(t *testing.T) {
 	}
 	// And kubectl get shows the printer columns.
 	out, err = exec.CommandContext(w.ctx, kubectl, "--kubeconfig", path, "-n", w.ns, "get", "custsync").CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "SUCCEEDED") || !strings.Contains(string(out), "Complete") {
+	// The counts show as numbers, zero included: waited, mapping, 1 total,
+	// 1 succeeded, 0 failed, Complete.
+	if err != nil || !strings.Contains(string(out), "SUCCEEDED") || !regexp.MustCompile(`waited\s+\S+\s+1\s+1\s+0\s+Complete`).Match(out) {
 		t.Errorf("kubectl get custsync: %v\n%s", err, out)
 	}
 }

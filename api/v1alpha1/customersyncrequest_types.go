@@ -235,12 +235,12 @@ type CustomerSyncRequestStatus struct {
 
 	// Total is the number of records selected.
 	// +optional
-	Total int32 `json:"total,omitempty"`
+	Total int32 `json:"total"`
 
 	// Processed is how many records, in selection order, have a final
 	// outcome; a restarted operator resumes after them.
 	// +optional
-	Processed int32 `json:"processed,omitempty"`
+	Processed int32 `json:"processed"`
 
 	// Cursor is, for a bulk (all) sync, the last source ID in sorted order
 	// with an outcome; a restarted operator resumes after it even if the
@@ -251,15 +251,15 @@ type CustomerSyncRequestStatus struct {
 
 	// Succeeded counts records created, updated, linked or already unchanged.
 	// +optional
-	Succeeded int32 `json:"succeeded,omitempty"`
+	Succeeded int32 `json:"succeeded"`
 
 	// Failed counts records that failed for good.
 	// +optional
-	Failed int32 `json:"failed,omitempty"`
+	Failed int32 `json:"failed"`
 
 	// Skipped counts records the mapping's filter excluded.
 	// +optional
-	Skipped int32 `json:"skipped,omitempty"`
+	Skipped int32 `json:"skipped"`
 
 	// Results are per-record outcomes, failures first, at most 1,000; the
 	// counts cover every record.
