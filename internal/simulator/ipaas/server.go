@@ -79,8 +79,7 @@ type Options struct {
 
 // Server is an iPaaS.com simulator.
 type Server struct {
-	// URL is the base URL once Start or StartForTest has run.
-	URL string
+	simhttp.Listener // URL, Serve and Close
 
 	opts  Options
 	core  *simhttp.Core
@@ -89,9 +88,8 @@ type Server struct {
 	hooks *emitter
 	now   func() time.Time
 
-	mu      sync.Mutex
-	defs    []CustomFieldDefinition
-	running *simhttp.Running
+	mu   sync.Mutex
+	defs []CustomFieldDefinition
 }
 
 // New builds a Server; it fails only on invalid options.
@@ -165,39 +163,23 @@ func StartOn(addr string, o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	run, err := simhttp.Serve(addr, s.Handler())
-	if err != nil {
+	if err := s.Serve(addr, s.Handler()); err != nil {
 		s.hooks.close()
 		return nil, err
 	}
-	s.mu.Lock()
-	s.running, s.URL = run, run.URL
-	s.mu.Unlock()
 	return s, nil
 }
 
 // StartForTest starts on loopback and closes the server when the test ends.
 func StartForTest(tb simhttp.TB, o Options) *Server {
 	tb.Helper()
-	s, err := Start(o)
-	if err != nil {
-		tb.Fatalf("starting iPaaS.com simulator: %v", err)
-	}
-	tb.Cleanup(func() { _ = s.Close() })
-	return s
+	return simhttp.StartForTest(tb, "iPaaS.com", func() (*Server, error) { return Start(o) })
 }
 
-// Close stops the listener (releasing hung requests) and the hook emitter.
+// Close stops a started server (releasing hung requests) and its event sender.
 func (s *Server) Close() error {
-	s.mu.Lock()
-	run := s.running
-	s.running = nil
-	s.mu.Unlock()
 	s.hooks.close()
-	if run == nil {
-		return nil
-	}
-	return run.Close()
+	return s.Listener.Close()
 }
 
 // authed lets a request through with a static API key or a live company token.

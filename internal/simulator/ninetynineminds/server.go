@@ -55,18 +55,16 @@ type Options struct {
 
 // Server is a 99minds simulator.
 type Server struct {
-	// URL is the base URL once Start or StartForTest has run.
-	URL string
+	simhttp.Listener // URL, Serve and Close
 
-	opts    Options
-	core    *simhttp.Core
-	hooks   *hook.Emitter
-	st      *store
-	keys    atomic.Pointer[[]string]
-	now     func() time.Time
-	mu      sync.Mutex // guards ids and running
-	ids     *simhttp.IDGen
-	running *simhttp.Running
+	opts  Options
+	core  *simhttp.Core
+	hooks *hook.Emitter
+	st    *store
+	keys  atomic.Pointer[[]string]
+	now   func() time.Time
+	mu    sync.Mutex // guards ids
+	ids   *simhttp.IDGen
 }
 
 // New builds a Server; it fails only on invalid options (a bad fault config).
@@ -135,39 +133,23 @@ func StartOn(addr string, o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	run, err := simhttp.Serve(addr, s.Handler())
-	if err != nil {
+	if err := s.Serve(addr, s.Handler()); err != nil {
 		s.hooks.Close()
 		return nil, err
 	}
-	s.mu.Lock()
-	s.running, s.URL = run, run.URL
-	s.mu.Unlock()
 	return s, nil
 }
 
 // StartForTest starts on loopback and closes the server when the test ends.
 func StartForTest(tb simhttp.TB, o Options) *Server {
 	tb.Helper()
-	s, err := Start(o)
-	if err != nil {
-		tb.Fatalf("starting 99minds simulator: %v", err)
-	}
-	tb.Cleanup(func() { _ = s.Close() })
-	return s
+	return simhttp.StartForTest(tb, "99minds", func() (*Server, error) { return Start(o) })
 }
 
-// Close stops the webhook sender and, if started, the listener (releasing hung requests).
+// Close stops a started server (releasing hung requests) and its event sender.
 func (s *Server) Close() error {
-	s.mu.Lock()
-	run := s.running
-	s.running = nil
-	s.mu.Unlock()
 	s.hooks.Close()
-	if run == nil {
-		return nil
-	}
-	return run.Close()
+	return s.Listener.Close()
 }
 
 // SetAPIKeys replaces the accepted bearer keys at run time (key rotation tests).

@@ -16,34 +16,32 @@ var (
 )
 
 func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
+	if s.authorized(w, r) {
+		s.complete(w, r, "")
+	}
+}
+
+// authorized checks the bearer key and organization as OpenAI does, and
+// answers OpenAI's 401 when they are wrong.
+func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
 	if !s.keyOK(bearerToken(r)) {
 		writeAPIError(w, http.StatusUnauthorized,
 			"Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.",
 			"invalid_request_error", "", "invalid_api_key")
-		return
+		return false
 	}
 	if !s.orgOK(r) {
 		writeAPIError(w, http.StatusUnauthorized, "No such organization: "+r.Header.Get("OpenAI-Organization")+".",
 			"invalid_request_error", "", "invalid_organization")
-		return
+		return false
 	}
-	s.complete(w, r, "")
+	return true
 }
 
 // azureChat serves go-openai's Azure config: api-version is required, and the key arrives in
 // the api-key header (or as a bearer token, as with Azure AD).
 func (s *Server) azureChat(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Query().Get("api-version") == "" {
-		writeAzureError(w, http.StatusNotFound, "404", "Resource not found")
-		return
-	}
-	key := r.Header.Get("api-key")
-	if key == "" {
-		key = bearerToken(r)
-	}
-	if !s.keyOK(key) {
-		writeAzureError(w, http.StatusUnauthorized, "401",
-			"Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.")
+	if !s.azureAuthorized(w, r) {
 		return
 	}
 	dep := r.PathValue("deployment")
@@ -220,4 +218,23 @@ func (s *Server) newID() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.ids.Hex(12)
+}
+
+// azureAuthorized checks api-version and the api-key header (or a bearer
+// token, as with Azure AD) as Azure OpenAI does, answering its errors.
+func (s *Server) azureAuthorized(w http.ResponseWriter, r *http.Request) bool {
+	if r.URL.Query().Get("api-version") == "" {
+		writeAzureError(w, http.StatusNotFound, "404", "Resource not found")
+		return false
+	}
+	key := r.Header.Get("api-key")
+	if key == "" {
+		key = bearerToken(r)
+	}
+	if !s.keyOK(key) {
+		writeAzureError(w, http.StatusUnauthorized, "401",
+			"Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.")
+		return false
+	}
+	return true
 }

@@ -40,37 +40,16 @@ func (s *Server) modelList() modelList {
 	return out
 }
 
-// models serves GET /v1/models with the same key and organization checks
-// as the chat route.
+// models serves GET /v1/models with the chat route's key checks.
 func (s *Server) models(w http.ResponseWriter, r *http.Request) {
-	if !s.keyOK(bearerToken(r)) {
-		writeAPIError(w, http.StatusUnauthorized,
-			"Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.",
-			"invalid_request_error", "", "invalid_api_key")
-		return
+	if s.authorized(w, r) {
+		simhttp.WriteJSON(w, http.StatusOK, s.modelList())
 	}
-	if !s.orgOK(r) {
-		writeAPIError(w, http.StatusUnauthorized, "No such organization: "+r.Header.Get("OpenAI-Organization")+".",
-			"invalid_request_error", "", "invalid_organization")
-		return
-	}
-	simhttp.WriteJSON(w, http.StatusOK, s.modelList())
 }
 
 // azureModels serves GET /openai/models?api-version=..., keyed by api-key.
 func (s *Server) azureModels(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Query().Get("api-version") == "" {
-		writeAzureError(w, http.StatusNotFound, "404", "Resource not found")
-		return
+	if s.azureAuthorized(w, r) {
+		simhttp.WriteJSON(w, http.StatusOK, s.modelList())
 	}
-	key := r.Header.Get("api-key")
-	if key == "" {
-		key = bearerToken(r)
-	}
-	if !s.keyOK(key) {
-		writeAzureError(w, http.StatusUnauthorized, "401",
-			"Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.")
-		return
-	}
-	simhttp.WriteJSON(w, http.StatusOK, s.modelList())
 }

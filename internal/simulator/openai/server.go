@@ -61,22 +61,19 @@ type Canned struct {
 
 // Server is an OpenAI-compatible simulator.
 type Server struct {
-	// URL is the base URL once Start or StartForTest has run; go-openai's BaseURL is URL+"/v1"
-	// (or URL itself with DefaultAzureConfig).
-	URL string
+	simhttp.Listener // URL, Serve and Close
 
 	opts  Options
 	core  *simhttp.Core
 	now   func() time.Time
 	quota atomic.Bool // true: every call answers 429 insufficient_quota
 
-	mu      sync.Mutex
-	keys    []string
-	canned  []Canned
-	ids     *simhttp.IDGen
-	window  time.Time // start of the current x-ratelimit minute
-	used    int
-	running *simhttp.Running
+	mu     sync.Mutex
+	keys   []string
+	canned []Canned
+	ids    *simhttp.IDGen
+	window time.Time // start of the current x-ratelimit minute
+	used   int
 }
 
 // New builds a Server; it fails only on an invalid fault config.
@@ -129,37 +126,21 @@ func StartOn(addr string, o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	run, err := simhttp.Serve(addr, s.Handler())
-	if err != nil {
+	if err := s.Serve(addr, s.Handler()); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	s.running, s.URL = run, run.URL
-	s.mu.Unlock()
 	return s, nil
 }
 
 // StartForTest starts on loopback and closes the server when the test ends.
 func StartForTest(tb simhttp.TB, o Options) *Server {
 	tb.Helper()
-	s, err := Start(o)
-	if err != nil {
-		tb.Fatalf("starting OpenAI simulator: %v", err)
-	}
-	tb.Cleanup(func() { _ = s.Close() })
-	return s
+	return simhttp.StartForTest(tb, "OpenAI", func() (*Server, error) { return Start(o) })
 }
 
-// Close stops a started server; hung requests are released.
+// Close stops a started server (releasing hung requests).
 func (s *Server) Close() error {
-	s.mu.Lock()
-	run := s.running
-	s.running = nil
-	s.mu.Unlock()
-	if run == nil {
-		return nil
-	}
-	return run.Close()
+	return s.Listener.Close()
 }
 
 func (s *Server) keyOK(got string) bool {

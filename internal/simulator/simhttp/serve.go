@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -42,4 +43,50 @@ type TB interface {
 	Helper()
 	Fatalf(format string, args ...any)
 	Cleanup(func())
+}
+
+// Listener is the start and stop state every simulator embeds: the
+// listener it serves on and the base URL tests read.
+type Listener struct {
+	// URL is the base URL once Serve has run.
+	URL string
+
+	mu      sync.Mutex
+	running *Running
+}
+
+// Serve starts h on addr and sets URL.
+func (l *Listener) Serve(addr string, h http.Handler) error {
+	run, err := Serve(addr, h)
+	if err != nil {
+		return err
+	}
+	l.mu.Lock()
+	l.running, l.URL = run, run.URL
+	l.mu.Unlock()
+	return nil
+}
+
+// Close stops the listener, if started, releasing hung requests.
+func (l *Listener) Close() error {
+	l.mu.Lock()
+	run := l.running
+	l.running = nil
+	l.mu.Unlock()
+	if run == nil {
+		return nil
+	}
+	return run.Close()
+}
+
+// StartForTest starts a simulator with start and closes it when the test
+// ends; name says which one failed to start.
+func StartForTest[S interface{ Close() error }](tb TB, name string, start func() (S, error)) S {
+	tb.Helper()
+	s, err := start()
+	if err != nil {
+		tb.Fatalf("starting %s simulator: %v", name, err)
+	}
+	tb.Cleanup(func() { _ = s.Close() })
+	return s
 }
