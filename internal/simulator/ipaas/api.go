@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-
-	"github.com/customersync/customer-sync-operator/internal/simulator/fault"
-	"github.com/customersync/customer-sync-operator/internal/simulator/simhttp"
 )
 
 // Seed stores customers as given, without validation (tests plant bad records this way), and
@@ -111,24 +108,3 @@ func (s *Server) Reset() {
 	s.core.ResetTraffic()
 	_ = s.loadInitial()
 }
-
-// Count is the number of API requests received (admin calls excluded).
-func (s *Server) Count() int64 { return s.core.Recorder.Count() }
-
-// CountFor is the number of requests on one route, e.g. CountFor(RouteCreateCustomer).
-func (s *Server) CountFor(pattern string) int64 { return s.core.Recorder.CountFor(pattern) }
-
-// Counts returns the request count per route pattern.
-func (s *Server) Counts() map[string]int64 { return s.core.Recorder.Counts() }
-
-// Requests returns the last n requests received, oldest first (all kept when n <= 0).
-func (s *Server) Requests(n int) []simhttp.Request { return s.core.Recorder.Last(n) }
-
-// SetFaults replaces the faults in force.
-func (s *Server) SetFaults(cfg fault.Config) error { return s.core.Faults.Set(cfg) }
-
-// Faults returns the faults in force.
-func (s *Server) Faults() fault.Config { return s.core.Faults.Config() }
-
-// FaultStats returns how many faults were injected.
-func (s *Server) FaultStats() fault.Stats { return s.core.Faults.Stats() }

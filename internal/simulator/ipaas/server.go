@@ -80,6 +80,7 @@ type Options struct {
 // Server is an iPaaS.com simulator.
 type Server struct {
 	simhttp.Listener // URL, Serve and Close
+	simhttp.Traffic  // Count, CountFor, Requests, SetFaults, FaultStats, ...
 
 	opts  Options
 	core  *simhttp.Core
@@ -108,6 +109,7 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s.core = core
+	s.Traffic = core.Traffic()
 	s.auth = newAuthority(o, s.now)
 	s.hooks = newEmitter(o.Hook, o.Seed)
 	s.st = newStore(o.FirstID)

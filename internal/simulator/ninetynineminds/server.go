@@ -56,6 +56,7 @@ type Options struct {
 // Server is a 99minds simulator.
 type Server struct {
 	simhttp.Listener // URL, Serve and Close
+	simhttp.Traffic  // Count, CountFor, Requests, SetFaults, FaultStats, ...
 
 	opts  Options
 	core  *simhttp.Core
@@ -83,6 +84,7 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s.core = core
+	s.Traffic = core.Traffic()
 	s.hooks = hook.New(o.Webhook)
 	s.SetAPIKeys(o.APIKeys...)
 	s.routes()

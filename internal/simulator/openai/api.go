@@ -2,24 +2,7 @@ package openai
 
 import (
 	"encoding/json"
-
-	"github.com/customersync/customer-sync-operator/internal/simulator/fault"
-	"github.com/customersync/customer-sync-operator/internal/simulator/simhttp"
 )
-
-// Count is the number of API requests received (admin calls excluded), rejected ones included:
-// assert Count() == 0 to prove no model call was made.
-func (s *Server) Count() int64 { return s.core.Recorder.Count() }
-
-// CountFor is the number of requests on one route (RouteChat or RouteAzureChat).
-func (s *Server) CountFor(pattern string) int64 { return s.core.Recorder.CountFor(pattern) }
-
-// Counts returns the request count per route pattern.
-func (s *Server) Counts() map[string]int64 { return s.core.Recorder.Counts() }
-
-// Requests returns the last n requests received, oldest first (all kept when n <= 0), with
-// credentials redacted.
-func (s *Server) Requests(n int) []simhttp.Request { return s.core.Recorder.Last(n) }
 
 // ChatRequests returns the last n chat requests decoded, oldest first, for asserting what the
 // operator sent (model, messages, schema). Bodies that do not decode are skipped.
@@ -67,12 +50,3 @@ func (s *Server) Reset() {
 	_ = s.core.Faults.Set(s.opts.Faults)
 	s.core.ResetTraffic()
 }
-
-// SetFaults replaces the faults in force.
-func (s *Server) SetFaults(cfg fault.Config) error { return s.core.Faults.Set(cfg) }
-
-// Faults returns the faults in force.
-func (s *Server) Faults() fault.Config { return s.core.Faults.Config() }
-
-// FaultStats returns how many faults were injected.
-func (s *Server) FaultStats() fault.Stats { return s.core.Faults.Stats() }

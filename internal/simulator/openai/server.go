@@ -62,6 +62,7 @@ type Canned struct {
 // Server is an OpenAI-compatible simulator.
 type Server struct {
 	simhttp.Listener // URL, Serve and Close
+	simhttp.Traffic  // Count, CountFor, Requests, SetFaults, FaultStats, ...
 
 	opts  Options
 	core  *simhttp.Core
@@ -92,6 +93,7 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s.core = core
+	s.Traffic = core.Traffic()
 	s.resetState()
 	core.API(RouteChat, s.chat)
 	core.API(RouteAzureChat, s.azureChat)
