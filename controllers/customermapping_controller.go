@@ -76,7 +76,7 @@ func (r *CustomerMappingReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		r.notReady(m, v1alpha1.ReasonSuspended, "the mapping is disabled (spec.suspend: true); sync requests that use it wait", false)
 		return ctrl.Result{}, nil
 	}
-	reason, msg, stalled, verr := r.validate(ctx, m)
+	s, reason, msg, stalled, verr := r.validate(ctx, m)
 	if verr != nil {
 		return ctrl.Result{}, verr
 	}
@@ -102,10 +102,6 @@ func (r *CustomerMappingReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	if m.Spec.ValidationInterval != nil && m.Spec.ValidationInterval.Duration > 0 {
 		interval = m.Spec.ValidationInterval.Duration
 	}
-	s, err := r.Runtimes.Get(ctx, m)
-	if err != nil {
-		return ctrl.Result{}, err
-	}
 	nextPoll, err := r.poll(ctx, m, s)
 	if err != nil {
 		// The mapping stays Ready: polling failures are the source's, and
@@ -120,16 +116,17 @@ func (r *CustomerMappingReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	return ctrl.Result{RequeueAfter: interval}, nil
 }
 
-// validate returns a reason and message when the mapping cannot be used.
+// validate returns the mapping's Syncer, or a reason and message when the
+// mapping cannot be used.
 // stalled is true when only a change of the spec can help. err is for
 // failures of the controller itself (the API server), which are retried.
-func (r *CustomerMappingReconciler) validate(ctx context.Context, m *v1alpha1.CustomerMapping) (reason, msg string, stalled bool, err error) {
-	s, err := r.Runtimes.Get(ctx, m)
+func (r *CustomerMappingReconciler) validate(ctx context.Context, m *v1alpha1.CustomerMapping) (s *syncer.Syncer, reason, msg string, stalled bool, err error) {
+	s, err = r.Runtimes.Get(ctx, m)
 	if err != nil {
 		var ref *ReferenceError
 		switch {
 		case errors.As(err, &ref):
-			return ref.Reason, ref.Message, false, nil
+			return nil, ref.Reason, ref.Message, false, nil
 		case len(mapping.CompileErrors(err)) > 0:
 			ces := mapping.CompileErrors(err)
 			reason := ces[0].Reason
@@ -137,42 +134,42 @@ func (r *CustomerMappingReconciler) validate(ctx context.Context, m *v1alpha1.Cu
 			for i, ce := range ces {
 				msgs[i] = ce.Error()
 			}
-			return reason, strings.Join(msgs, "; "), true, nil
+			return nil, reason, strings.Join(msgs, "; "), true, nil
 		case errors.Is(err, connector.ErrInvalidConfig):
-			return v1alpha1.ReasonCredentialsNotFound, err.Error(), false, nil
+			return nil, v1alpha1.ReasonCredentialsNotFound, err.Error(), false, nil
 		default:
-			return "", "", false, err
+			return nil, "", "", false, err
 		}
 	}
 	if s.Source != nil {
 		if err := s.Source.Validate(ctx); err != nil {
-			return v1alpha1.ReasonConnectionFailed, "source: " + err.Error(), false, nil
+			return nil, v1alpha1.ReasonConnectionFailed, "source: " + err.Error(), false, nil
 		}
 	}
 	if s.Destination != nil {
 		if err := s.Destination.Validate(ctx); err != nil {
-			return v1alpha1.ReasonConnectionFailed, "destination: " + err.Error(), false, nil
+			return nil, v1alpha1.ReasonConnectionFailed, "destination: " + err.Error(), false, nil
 		}
 		if missing, err := missingCustomFields(ctx, s); err != nil {
-			return v1alpha1.ReasonConnectionFailed, "destination: " + err.Error(), false, nil
+			return nil, v1alpha1.ReasonConnectionFailed, "destination: " + err.Error(), false, nil
 		} else if len(missing) > 0 {
-			return v1alpha1.ReasonMissingCustomField, fmt.Sprintf("the rules write custom fields that %s does not define for customers: %s; define them in %s or fix the rules",
+			return nil, v1alpha1.ReasonMissingCustomField, fmt.Sprintf("the rules write custom fields that %s does not define for customers: %s; define them in %s or fix the rules",
 				m.Spec.Destination.System, quoteAll(missing), m.Spec.Destination.System), false, nil
 		}
 	}
 	if e := s.Enrichment; e != nil {
 		if err := e.Model.Validate(ctx); err != nil {
-			return v1alpha1.ReasonConnectionFailed, "destination: " + err.Error(), false, nil
+			return nil, v1alpha1.ReasonConnectionFailed, "destination: " + err.Error(), false, nil
 		}
 		if err := e.Writer.Validate(ctx); err != nil {
-			return v1alpha1.ReasonConnectionFailed, "response mapping destination: " + err.Error(), false, nil
+			return nil, v1alpha1.ReasonConnectionFailed, "response mapping destination: " + err.Error(), false, nil
 		}
 		if extra := undeclaredReads(e.Response.SourceFieldsRead(), e.ResponseFields); len(extra) > 0 {
-			return v1alpha1.ReasonResponseMappingInvalid, fmt.Sprintf("response mapping %q reads %s, which spec.openAI.responseFields does not declare; "+
+			return nil, v1alpha1.ReasonResponseMappingInvalid, fmt.Sprintf("response mapping %q reads %s, which spec.openAI.responseFields does not declare; "+
 				"declare them so the model is asked for them, or fix the response mapping", m.Spec.ResponseMappingRef.Name, quoteAll(extra)), true, nil
 		}
 	}
-	return "", "", false, nil
+	return s, "", "", false, nil
 }
 
 // undeclaredReads lists the answer fields a response mapping reads that the

@@ -87,7 +87,7 @@ func (s *Syncer) Sync(ctx context.Context, id string, opts Options) Outcome {
 		return out
 	}
 
-	current, linked, err := s.observe(ctx, id, in, opts)
+	current, linked, added, err := s.observe(ctx, id, in)
 	if err != nil {
 		return out.fail(stageObserve, err)
 	}
@@ -99,8 +99,10 @@ func (s *Syncer) Sync(ctx context.Context, id string, opts Options) Outcome {
 		in.Destination = current.Raw
 		out.DestinationID = current.ID
 	}
-	mapped, err := s.Program.Map(in, set)
-	if err != nil {
+	var mapped mapping.Result
+	if current == nil && added != nil {
+		mapped = *added // a new record: observe mapped it with the Add rules already
+	} else if mapped, err = s.Program.Map(in, set); err != nil {
 		return out.fail(stageMap, err)
 	}
 	if err := mapping.Validate(s.DestinationSystem, mapped.Payload, set); err != nil {
@@ -115,41 +117,43 @@ func (s *Syncer) Sync(ctx context.Context, id string, opts Options) Outcome {
 // is taken according to the collision handling; with Error, a match whose
 // fields already equal what Add would write is our own record, created by an
 // attempt that stopped before linking, and is adopted rather than refused.
-func (s *Syncer) observe(ctx context.Context, id string, in mapping.Input, opts Options) (*customer.Record, bool, error) {
+// When no record is linked, added is the record mapped with the Add rules,
+// for Sync to reuse.
+func (s *Syncer) observe(ctx context.Context, id string, in mapping.Input) (current *customer.Record, linked bool, added *mapping.Result, err error) {
 	rec, err := s.Destination.FindByLink(ctx, id)
 	switch {
 	case err == nil:
-		return rec, true, nil
+		return rec, true, nil, nil
 	case !errors.Is(err, connector.ErrNotFound) && !errors.Is(err, connector.ErrUnsupported):
-		return nil, false, err
+		return nil, false, nil, err
 	}
 	add, err := s.Program.Map(in, mapping.Add)
 	if err != nil {
-		return nil, false, err
+		return nil, false, nil, err
 	}
 	number, _ := add.Payload.Fields[string(v1alpha1.FieldCustomerNumber)].(string)
 	if number == "" {
-		return nil, false, nil // Validate reports the missing number
+		return nil, false, &add, nil // Validate reports the missing number
 	}
 	matches, err := s.Destination.FindByNaturalKey(ctx, connector.NaturalKey{Field: connector.KeyCustomerNumber, Value: number})
 	switch {
 	case errors.Is(err, connector.ErrUnsupported):
-		return nil, false, nil
+		return nil, false, &add, nil
 	case err != nil:
-		return nil, false, err
+		return nil, false, nil, err
 	case len(matches) == 0:
-		return nil, false, nil
+		return nil, false, &add, nil
 	case len(matches) > 1:
-		return nil, false, &mapping.RecordError{Reason: v1alpha1.ReasonCollision, Field: "CustomerNumber",
+		return nil, false, nil, &mapping.RecordError{Reason: v1alpha1.ReasonCollision, Field: "CustomerNumber",
 			Message: fmt.Sprintf("%d destination customers share CustomerNumber %q; merge or renumber them, then sync again", len(matches), number)}
 	}
 	match := matches[0]
 	if s.Collision == v1alpha1.CollisionError && len(mapping.Diff(add.Payload, match)) > 0 {
-		return nil, false, &mapping.RecordError{Reason: v1alpha1.ReasonCollision, Field: "CustomerNumber",
+		return nil, false, nil, &mapping.RecordError{Reason: v1alpha1.ReasonCollision, Field: "CustomerNumber",
 			Message: fmt.Sprintf("destination customer %s already has CustomerNumber %q but is not linked to this record; "+
 				"link it, or set spec.collisionHandling to UpdateAndLink or LinkOnly", match.ID, number)}
 	}
-	return match, false, nil
+	return match, false, nil, nil
 }
 
 // decide picks the rule set from whether a destination record exists.
