@@ -116,100 +116,45 @@ func (r *CustomerMappingReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	return ctrl.Result{RequeueAfter: interval}, nil
 }
 
-// validate returns the mapping's Syncer, or a reason and message when the
-// mapping cannot be used.
-// stalled is true when only a change of the spec can help. err is for
-// failures of the controller itself (the API server), which are retried.
-func (r *CustomerMappingReconciler) validate(ctx context.Context, m *v1alpha1.CustomerMapping) (s *syncer.Syncer, reason, msg string, stalled bool, err error) {
-	s, err = r.Runtimes.Get(ctx, m)
-	if err != nil {
-		var ref *ReferenceError
-		switch {
-		case errors.As(err, &ref):
-			return nil, ref.Reason, ref.Message, false, nil
-		case len(mapping.CompileErrors(err)) > 0:
-			ces := mapping.CompileErrors(err)
-			reason := ces[0].Reason
-			msgs := make([]string, len(ces))
-			for i, ce := range ces {
-				msgs[i] = ce.Error()
-			}
-			return nil, reason, strings.Join(msgs, "; "), true, nil
-		case errors.Is(err, connector.ErrInvalidConfig):
-			return nil, v1alpha1.ReasonCredentialsNotFound, err.Error(), false, nil
-		default:
-			return nil, "", "", false, err
+// validate returns the mapping's Flow, or a reason and message when the
+// mapping cannot be used. stalled is true when only a change of the spec
+// can help. err is for failures of the controller itself (the API server),
+// which are retried.
+func (r *CustomerMappingReconciler) validate(ctx context.Context, m *v1alpha1.CustomerMapping) (flow syncer.Flow, reason, msg string, stalled bool, err error) {
+	flow, err = r.Runtimes.Get(ctx, m)
+	if err == nil {
+		err = flow.Validate(ctx)
+		if err != nil && !isProblem(err) {
+			return nil, v1alpha1.ReasonConnectionFailed, err.Error(), false, nil
 		}
 	}
-	if s.Source != nil {
-		if err := s.Source.Validate(ctx); err != nil {
-			return nil, v1alpha1.ReasonConnectionFailed, "source: " + err.Error(), false, nil
-		}
+	if err == nil {
+		return flow, "", "", false, nil
 	}
-	if s.Destination != nil {
-		if err := s.Destination.Validate(ctx); err != nil {
-			return nil, v1alpha1.ReasonConnectionFailed, "destination: " + err.Error(), false, nil
+	var ref *ReferenceError
+	var p *syncer.Problem
+	switch {
+	case errors.As(err, &ref):
+		return nil, ref.Reason, ref.Message, false, nil
+	case errors.As(err, &p):
+		return nil, p.Reason, p.Message, p.Stalled, nil
+	case len(mapping.CompileErrors(err)) > 0:
+		ces := mapping.CompileErrors(err)
+		msgs := make([]string, len(ces))
+		for i, ce := range ces {
+			msgs[i] = ce.Error()
 		}
-		if missing, err := missingCustomFields(ctx, s); err != nil {
-			return nil, v1alpha1.ReasonConnectionFailed, "destination: " + err.Error(), false, nil
-		} else if len(missing) > 0 {
-			return nil, v1alpha1.ReasonMissingCustomField, fmt.Sprintf("the rules write custom fields that %s does not define for customers: %s; define them in %s or fix the rules",
-				m.Spec.Destination.System, quoteAll(missing), m.Spec.Destination.System), false, nil
-		}
+		return nil, ces[0].Reason, strings.Join(msgs, "; "), true, nil
+	case errors.Is(err, connector.ErrInvalidConfig):
+		return nil, v1alpha1.ReasonCredentialsNotFound, err.Error(), false, nil
+	default:
+		return nil, "", "", false, err
 	}
-	if e := s.Enrichment; e != nil {
-		if err := e.Model.Validate(ctx); err != nil {
-			return nil, v1alpha1.ReasonConnectionFailed, "destination: " + err.Error(), false, nil
-		}
-		if err := e.Writer.Validate(ctx); err != nil {
-			return nil, v1alpha1.ReasonConnectionFailed, "response mapping destination: " + err.Error(), false, nil
-		}
-		if extra := undeclaredReads(e.Response.SourceFieldsRead(), e.ResponseFields); len(extra) > 0 {
-			return nil, v1alpha1.ReasonResponseMappingInvalid, fmt.Sprintf("response mapping %q reads %s, which spec.openAI.responseFields does not declare; "+
-				"declare them so the model is asked for them, or fix the response mapping", m.Spec.ResponseMappingRef.Name, quoteAll(extra)), true, nil
-		}
-	}
-	return s, "", "", false, nil
 }
 
-// undeclaredReads lists the answer fields a response mapping reads that the
-// structured answer will not contain.
-func undeclaredReads(read []string, declared []v1alpha1.ResponseField) []string {
-	have := map[string]bool{}
-	for _, f := range declared {
-		have[f.Name] = true
-	}
-	var out []string
-	for _, r := range read {
-		if !have[r] {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-// missingCustomFields lists the custom fields the rules write that the
-// destination does not define.
-func missingCustomFields(ctx context.Context, s *syncer.Syncer) ([]string, error) {
-	want := s.Program.CustomFields()
-	if len(want) == 0 || s.DestinationSystem != v1alpha1.SystemIPaaS {
-		return nil, nil
-	}
-	defs, err := s.Destination.CustomFieldDefinitions(ctx)
-	if err != nil {
-		return nil, err
-	}
-	have := make(map[string]bool, len(defs))
-	for _, d := range defs {
-		have[d.Name] = true
-	}
-	var missing []string
-	for _, f := range want {
-		if !have[f] {
-			missing = append(missing, f)
-		}
-	}
-	return missing, nil
+func isProblem(err error) bool {
+	var p *syncer.Problem
+	return errors.As(err, &p)
 }
 
 func (r *CustomerMappingReconciler) notReady(m *v1alpha1.CustomerMapping, reason, msg string, stalled bool) {

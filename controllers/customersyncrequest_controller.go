@@ -109,16 +109,17 @@ func (r *CustomerSyncRequestReconciler) Reconcile(ctx context.Context, req ctrl.
 	}
 
 	m, wait := r.mapping(ctx, csr)
-	if wait != nil && wait.reason == ReasonNotSyncable {
-		r.finishInvalid(csr, wait)
-		return ctrl.Result{}, nil
-	}
 	if wait != nil {
 		return r.waitFor(csr, wait), nil
 	}
 	s, err := r.Runtimes.Get(ctx, m)
 	if err != nil {
 		return r.waitFor(csr, &waitReason{reason: v1alpha1.ReasonMappingNotReady, msg: fmt.Sprintf("mapping %q cannot be used: %v", m.Name, err)}), nil
+	}
+	var notSyncable *syncer.Problem
+	if errors.As(s.Syncable(), &notSyncable) {
+		r.finishInvalid(csr, &waitReason{notSyncable.Reason, fmt.Sprintf("CustomerMapping %q: %s", m.Name, notSyncable.Message)})
+		return ctrl.Result{}, nil
 	}
 	setCondition(&st.Conditions, csr.Generation, v1alpha1.ConditionWaiting, metav1.ConditionFalse, v1alpha1.ReasonProgressing, "the mapping is Ready")
 	st.MappingGeneration = m.Generation
@@ -147,7 +148,7 @@ func (r *CustomerSyncRequestReconciler) Reconcile(ctx context.Context, req ctrl.
 
 // runChunk syncs the retries that are due and the next records, then
 // records their outcomes.
-func (r *CustomerSyncRequestReconciler) runChunk(ctx context.Context, csr *v1alpha1.CustomerSyncRequest, m *v1alpha1.CustomerMapping, s *syncer.Syncer, ids []string, now time.Time) {
+func (r *CustomerSyncRequestReconciler) runChunk(ctx context.Context, csr *v1alpha1.CustomerSyncRequest, m *v1alpha1.CustomerMapping, s syncer.Flow, ids []string, now time.Time) {
 	st := &csr.Status
 	results := indexResults(st.Results)
 	var work []string
@@ -219,7 +220,7 @@ func (r *CustomerSyncRequestReconciler) runChunk(ctx context.Context, csr *v1alp
 // syncAll syncs records with bounded parallelism. A transient failure with
 // a short server-suggested wait is retried at once a few times, so that
 // brief rate limits do not cost a whole retry round.
-func (r *CustomerSyncRequestReconciler) syncAll(ctx context.Context, s *syncer.Syncer, ids []string, opts syncer.Options, ns, mappingName string) []syncer.Outcome {
+func (r *CustomerSyncRequestReconciler) syncAll(ctx context.Context, s syncer.Flow, ids []string, opts syncer.Options, ns, mappingName string) []syncer.Outcome {
 	out := make([]syncer.Outcome, len(ids))
 	sem := make(chan struct{}, max(1, r.Parallelism))
 	var wg sync.WaitGroup
@@ -255,7 +256,7 @@ func (r *CustomerSyncRequestReconciler) syncAll(ctx context.Context, s *syncer.S
 // selection returns the request's record ids in processing order: the
 // spec's list, or for a bulk sync the source's ids sorted, resuming after the
 // cursor if the list changed since the last chunk.
-func (r *CustomerSyncRequestReconciler) selection(ctx context.Context, csr *v1alpha1.CustomerSyncRequest, s *syncer.Syncer) ([]string, error) {
+func (r *CustomerSyncRequestReconciler) selection(ctx context.Context, csr *v1alpha1.CustomerSyncRequest, s syncer.Flow) ([]string, error) {
 	if csr.Spec.All == nil {
 		return csr.Spec.CustomerIDs, nil
 	}
@@ -266,7 +267,7 @@ func (r *CustomerSyncRequestReconciler) selection(ctx context.Context, csr *v1al
 	if csr.Spec.All.UpdatedSince != nil {
 		since = csr.Spec.All.UpdatedSince.Time
 	}
-	ids, err := s.Source.ListChanged(ctx, since)
+	ids, err := s.List(ctx, since)
 	if err != nil {
 		return nil, err
 	}
@@ -306,10 +307,6 @@ func (r *CustomerSyncRequestReconciler) mapping(ctx context.Context, csr *v1alph
 			return nil, &waitReason{v1alpha1.ReasonMappingNotFound, fmt.Sprintf("CustomerMapping %q does not exist in namespace %q; create it or fix spec.mappingRef", name, csr.Namespace)}
 		}
 		return nil, &waitReason{v1alpha1.ReasonMappingNotReady, "reading the mapping: " + err.Error()}
-	}
-	if m.Spec.Source.System == v1alpha1.SystemOpenAI {
-		return nil, &waitReason{ReasonNotSyncable, fmt.Sprintf("CustomerMapping %q writes OpenAI answers back and is used through the responseMappingRef of a mapping to OpenAI; "+
-			"create the request for that mapping instead", name)}
 	}
 	if m.Spec.Suspend {
 		return nil, &waitReason{v1alpha1.ReasonMappingSuspended, fmt.Sprintf("CustomerMapping %q is suspended (spec.suspend); the request runs when it is enabled", name)}
@@ -435,10 +432,6 @@ func (r *CustomerSyncRequestReconciler) finishDeadline(csr *v1alpha1.CustomerSyn
 	r.Recorder.Eventf(csr, nil, corev1.EventTypeWarning, v1alpha1.ReasonDeadlineExceeded, "Sync", "%s", msg)
 	requestsFinished.WithLabelValues(csr.Namespace, csr.Spec.MappingRef.Name, v1alpha1.ReasonDeadlineExceeded).Inc()
 }
-
-// ReasonNotSyncable: the request names a mapping that cannot be synced
-// directly; the spec is immutable, so the request fails at once.
-const ReasonNotSyncable = "MappingNotSyncable"
 
 // finishInvalid fails a request that can never run.
 func (r *CustomerSyncRequestReconciler) finishInvalid(csr *v1alpha1.CustomerSyncRequest, w *waitReason) {

@@ -26,9 +26,9 @@ const (
 // The watermark lives in status so that a restart neither misses nor
 // repeats a window: it only advances after the requests exist. A crash in
 // between repeats the window, which the unchanged-skip absorbs.
-func (r *CustomerMappingReconciler) poll(ctx context.Context, m *v1alpha1.CustomerMapping, s *syncer.Syncer) (time.Duration, error) {
+func (r *CustomerMappingReconciler) poll(ctx context.Context, m *v1alpha1.CustomerMapping, flow syncer.Flow) (time.Duration, error) {
 	t := m.Spec.Triggers
-	if t == nil || t.Polling == nil || s.Source == nil {
+	if t == nil || t.Polling == nil || flow.Syncable() != nil {
 		m.Status.Polling = nil
 		return 0, nil
 	}
@@ -49,7 +49,7 @@ func (r *CustomerMappingReconciler) poll(ctx context.Context, m *v1alpha1.Custom
 		since = st.Watermark.Time
 	}
 	since = since.Add(-r.PollOverlap)
-	ids, err := s.Source.ListChanged(ctx, since)
+	ids, err := flow.List(ctx, since)
 	if err != nil {
 		return 0, fmt.Errorf("polling %s for changes since %s: %w", m.Spec.Source.System, since.Format(time.RFC3339), err)
 	}

@@ -3,7 +3,6 @@ package controllers
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 
@@ -35,8 +34,8 @@ type Runtimes struct {
 }
 
 type runtimeEntry struct {
-	key    string
-	syncer *syncer.Syncer
+	key  string
+	flow syncer.Flow
 }
 
 // ReferenceError is a referenced Secret, Secret key or ConfigMap that is
@@ -48,9 +47,9 @@ type ReferenceError struct {
 
 func (e *ReferenceError) Error() string { return e.Message }
 
-// Get returns the mapping's Syncer, building it if anything it depends on
+// Get returns the mapping's Flow, building it if anything it depends on
 // changed since the last call.
-func (r *Runtimes) Get(ctx context.Context, m *v1alpha1.CustomerMapping) (*syncer.Syncer, error) {
+func (r *Runtimes) Get(ctx context.Context, m *v1alpha1.CustomerMapping) (syncer.Flow, error) {
 	in, key, err := r.inputs(ctx, m)
 	if err != nil {
 		return nil, err
@@ -59,7 +58,7 @@ func (r *Runtimes) Get(ctx context.Context, m *v1alpha1.CustomerMapping) (*synce
 	r.mu.Lock()
 	if e, ok := r.entries[name]; ok && e.key == key {
 		r.mu.Unlock()
-		return e.syncer, nil
+		return e.flow, nil
 	}
 	r.mu.Unlock()
 
@@ -72,7 +71,7 @@ func (r *Runtimes) Get(ctx context.Context, m *v1alpha1.CustomerMapping) (*synce
 	if r.entries == nil {
 		r.entries = map[types.NamespacedName]runtimeEntry{}
 	}
-	r.entries[name] = runtimeEntry{key: key, syncer: s}
+	r.entries[name] = runtimeEntry{key: key, flow: s}
 	return s, nil
 }
 
@@ -83,78 +82,66 @@ func (r *Runtimes) Forget(name types.NamespacedName) {
 	delete(r.entries, name)
 }
 
-// inputs reads what the mapping references and computes the cache key from
-// the resource versions of all of it.
+// inputs reads what the mapping and its flow reference (the mappings
+// syncer.References names, every credentials Secret, the lookup tables'
+// ConfigMaps) and computes the cache key from their versions.
 func (r *Runtimes) inputs(ctx context.Context, m *v1alpha1.CustomerMapping) (syncer.Inputs, string, error) {
 	in := syncer.Inputs{
 		Spec: m.Spec, Concurrency: r.Concurrency, Logger: r.Logger, Registry: r.Registry,
+		Secrets: map[string]map[string][]byte{}, Mappings: map[string]*v1alpha1.CustomerMappingSpec{},
 		ConfigMaps: map[string]map[string]string{},
 	}
 	key := []string{string(m.UID), fmt.Sprint(m.Generation)}
-	var err error
-	if ref := m.Spec.Source.CredentialsSecretRef; ref != nil && m.Spec.Source.System != v1alpha1.SystemOpenAI {
-		var rv string
-		if in.SourceCredentials, rv, err = r.secret(ctx, m.Namespace, ref.Name, "spec.source.credentialsSecretRef"); err != nil {
-			return in, "", err
-		}
-		key = append(key, "s:"+rv)
+	type named struct {
+		prefix string // how messages name the spec: "spec", or the referenced mapping
+		spec   *v1alpha1.CustomerMappingSpec
 	}
-	if ref := m.Spec.Destination.CredentialsSecretRef; ref != nil {
-		var rv string
-		if in.DestinationCredentials, rv, err = r.secret(ctx, m.Namespace, ref.Name, "spec.destination.credentialsSecretRef"); err != nil {
+	specs := []named{{"spec", &m.Spec}}
+	for _, ref := range syncer.References(m.Spec) {
+		other := &v1alpha1.CustomerMapping{}
+		if err := r.Client.Get(ctx, types.NamespacedName{Namespace: m.Namespace, Name: ref.Name}, other); err != nil {
+			if apierrors.IsNotFound(err) {
+				return in, "", &ReferenceError{Reason: ref.Reason,
+					Message: fmt.Sprintf("CustomerMapping %q named by %s does not exist in namespace %q; create it", ref.Name, ref.Field, m.Namespace)}
+			}
 			return in, "", err
 		}
-		key = append(key, "d:"+rv)
+		in.Mappings[ref.Name] = &other.Spec
+		key = append(key, "m:"+ref.Name+":"+string(other.UID)+":"+fmt.Sprint(other.Generation))
+		specs = append(specs, named{fmt.Sprintf("the spec of CustomerMapping %q (%s)", ref.Name, ref.Field), &other.Spec})
 	}
-	if m.Spec.Destination.System == v1alpha1.SystemOpenAI && m.Spec.ResponseMappingRef != nil {
-		resp, rv, err := r.responseMapping(ctx, m)
-		if err != nil {
-			return in, "", err
-		}
-		in.Response = &resp.Spec
-		key = append(key, "r:"+string(resp.UID)+":"+fmt.Sprint(resp.Generation))
-		if ref := resp.Spec.Destination.CredentialsSecretRef; ref != nil {
-			if in.ResponseCredentials, rv, err = r.secret(ctx, m.Namespace, ref.Name, "the response mapping's spec.destination.credentialsSecretRef"); err != nil {
+	for _, s := range specs {
+		for _, ep := range []struct {
+			field string
+			ref   *v1alpha1.LocalObjectReference
+		}{{".source.credentialsSecretRef", s.spec.Source.CredentialsSecretRef}, {".destination.credentialsSecretRef", s.spec.Destination.CredentialsSecretRef}} {
+			if ep.ref == nil || in.Secrets[ep.ref.Name] != nil {
+				continue
+			}
+			data, rv, err := r.secret(ctx, m.Namespace, ep.ref.Name, s.prefix+ep.field)
+			if err != nil {
 				return in, "", err
 			}
-			key = append(key, "rs:"+rv)
+			in.Secrets[ep.ref.Name] = data
+			key = append(key, "s:"+ep.ref.Name+":"+rv)
 		}
-	}
-	names := mapping.ConfigMapNames(m.Spec)
-	sort.Strings(names)
-	for _, name := range names {
-		cm := &corev1.ConfigMap{}
-		if err := r.Client.Get(ctx, types.NamespacedName{Namespace: m.Namespace, Name: name}, cm); err != nil {
-			if apierrors.IsNotFound(err) {
-				return in, "", &ReferenceError{Reason: ReasonLookupTableNotFound,
-					Message: fmt.Sprintf("ConfigMap %q named by a lookupTranslation.configMapRef does not exist in namespace %q; create it or fix the name", name, m.Namespace)}
+		for _, name := range mapping.ConfigMapNames(*s.spec) {
+			if _, done := in.ConfigMaps[name]; done {
+				continue
 			}
-			return in, "", err
+			cm := &corev1.ConfigMap{}
+			if err := r.Client.Get(ctx, types.NamespacedName{Namespace: m.Namespace, Name: name}, cm); err != nil {
+				if apierrors.IsNotFound(err) {
+					return in, "", &ReferenceError{Reason: ReasonLookupTableNotFound,
+						Message: fmt.Sprintf("ConfigMap %q named by a lookupTranslation.configMapRef does not exist in namespace %q; create it or fix the name", name, m.Namespace)}
+				}
+				return in, "", err
+			}
+			in.ConfigMaps[name] = cm.Data
+			key = append(key, "c:"+name+":"+cm.ResourceVersion)
 		}
-		in.ConfigMaps[name] = cm.Data
-		key = append(key, "c:"+name+":"+cm.ResourceVersion)
 	}
 	return in, strings.Join(key, "/"), nil
-}
-
-// responseMapping reads and checks the mapping that writes the model's
-// answer back.
-func (r *Runtimes) responseMapping(ctx context.Context, m *v1alpha1.CustomerMapping) (*v1alpha1.CustomerMapping, string, error) {
-	name := m.Spec.ResponseMappingRef.Name
-	resp := &v1alpha1.CustomerMapping{}
-	if err := r.Client.Get(ctx, types.NamespacedName{Namespace: m.Namespace, Name: name}, resp); err != nil {
-		if apierrors.IsNotFound(err) {
-			return nil, "", &ReferenceError{Reason: v1alpha1.ReasonResponseMappingInvalid,
-				Message: fmt.Sprintf("CustomerMapping %q named by spec.responseMappingRef does not exist in namespace %q; create it (source OpenAI, destination IPaaS)", name, m.Namespace)}
-		}
-		return nil, "", err
-	}
-	if resp.Spec.Source.System != v1alpha1.SystemOpenAI || resp.Spec.Destination.System != v1alpha1.SystemIPaaS {
-		return nil, "", &ReferenceError{Reason: v1alpha1.ReasonResponseMappingInvalid,
-			Message: fmt.Sprintf("CustomerMapping %q named by spec.responseMappingRef must have source OpenAI and destination IPaaS, not %s and %s",
-				name, resp.Spec.Source.System, resp.Spec.Destination.System)}
-	}
-	return resp, resp.ResourceVersion, nil
 }
 
 // secret reads a credentials Secret's data.

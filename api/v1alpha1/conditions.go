@@ -63,6 +63,13 @@ const (
 	// ReasonResponseMappingInvalid: the referenced response mapping is
 	// missing or unusable.
 	ReasonResponseMappingInvalid = "ResponseMappingInvalid"
+	// ReasonUnsupportedDirection: the mapping's systems cannot do what its
+	// flow needs (for example a destination that cannot find a record it
+	// created before, so every sync would create another).
+	ReasonUnsupportedDirection = "UnsupportedDirection"
+	// ReasonMappingNotSyncable: a sync request names a mapping that is used
+	// only through another (a response mapping).
+	ReasonMappingNotSyncable = "MappingNotSyncable"
 	// ReasonConflictingMapping: another mapping writes the same fields.
 	ReasonConflictingMapping = "ConflictingMapping"
 	// ReasonNoConflict: no other mapping writes the same fields.

@@ -27,44 +27,43 @@ type Source interface {
 
 // Destination is a system records are written to. Every method is
 // idempotent except Create, which the caller guards by observing first
-// (FindByLink, FindByNaturalKey) and linking at once after it.
+// (a link, then FindByNaturalKey) and linking at once after it.
 type Destination interface {
 	Validator
-	// FindByLink returns the record linked to externalID, the id of the
-	// record in the other system, or ErrNotFound when none is linked.
-	FindByLink(ctx context.Context, externalID string) (*customer.Record, error)
-	// FindByNaturalKey returns every record whose key field equals the
-	// value (none is an empty slice, not an error), or ErrUnsupported where
-	// the system cannot search by that field.
+	// FindByNaturalKey returns every record that matches the new record by
+	// the system's natural key (none is an empty slice, not an error): the
+	// record an attempt that stopped before linking created, or one made
+	// outside the operator. Each system searches by its own key.
 	FindByNaturalKey(ctx context.Context, key NaturalKey) ([]*customer.Record, error)
 	// Get returns a record by its id in this system, or ErrNotFound.
 	Get(ctx context.Context, id string) (*customer.Record, error)
-	// Create stores a new record. It may return the created record together
-	// with an error when a follow-up step failed: the caller must link that
-	// record before retrying, so the retry updates instead of creating again.
-	Create(ctx context.Context, p customer.Payload) (*customer.Record, error)
+	// Create stores a new record for the source record sourceID. It may
+	// return the created record together with an error when a follow-up step
+	// failed; the caller then retries, finds the record by its natural key
+	// and completes it.
+	Create(ctx context.Context, sourceID string, p customer.Payload) (*customer.Record, error)
 	// Update changes the fields p names (custom fields merge by name).
 	Update(ctx context.Context, id string, p customer.Payload) (*customer.Record, error)
-	// Link records that this system's record id corresponds to externalID.
-	Link(ctx context.Context, id, externalID string) error
 	// CustomFieldDefinitions lists the custom fields records may carry
 	// (empty where the system has none).
 	CustomFieldDefinitions(ctx context.Context) ([]CustomFieldDefinition, error)
 }
 
-// NaturalKey is a search by a field that identifies a customer outside any
-// link: its customer number or its e-mail address.
+// NaturalKey is what FindByNaturalKey searches with: the id of the source
+// record and the record the Add rules map it to. iPaaS.com searches by the
+// mapped CustomerNumber; 99minds by the client_customer_id its Create stamps
+// with the source id.
 type NaturalKey struct {
-	// Field is a standard field name, KeyCustomerNumber or KeyEmailAddress.
-	Field string
-	Value string
+	SourceID string
+	Payload  customer.Payload
 }
 
-// The natural keys destinations may search by.
-const (
-	KeyCustomerNumber = "CustomerNumber"
-	KeyEmailAddress   = "EmailAddress"
-)
+// Value returns a standard field of the mapped record as text ("" when
+// absent or not text).
+func (k NaturalKey) Value(field string) string {
+	s, _ := k.Payload.Fields[field].(string)
+	return s
+}
 
 // CustomFieldDefinition is a custom field a destination accepts.
 type CustomFieldDefinition struct {

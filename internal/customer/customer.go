@@ -21,3 +21,18 @@ type Record struct {
 	Payload
 	Raw map[string]any
 }
+
+// RecordError is every failure of one record that is not the systems' doing:
+// a filter, a rule or a system's caveat refused it. Reason is a stable
+// CamelCase word from api/v1alpha1 (MissingEmailAddress, MappingFailed, ...)
+// or an error filter's own reason; Field names the field concerned; Message
+// says what to fix and never carries more of the customer than a field name
+// or a short value.
+type RecordError struct {
+	Reason  string
+	Field   string
+	Message string
+}
+
+// Error reads "MissingEmailAddress: Email required for customer creation. ...".
+func (e *RecordError) Error() string { return e.Reason + ": " + e.Message }

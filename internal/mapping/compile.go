@@ -53,6 +53,7 @@ type compiler struct {
 	env  *cel.Env
 	opts options
 	spec *v1alpha1.CustomerMappingSpec
+	sys  Systems
 	errs []error
 }
 
@@ -60,11 +61,11 @@ func (c *compiler) fail(reason, path, dest, format string, args ...any) {
 	c.errs = append(c.errs, &CompileError{Reason: reason, Path: path, Destination: dest, Message: fmt.Sprintf(format, args...)})
 }
 
-// Compile checks a mapping spec and compiles its rules, filter and error
-// filters once. The error joins one *CompileError per problem (see
-// CompileErrors), each naming the rule, its destination and, inside a
-// formula, the line and column.
-func Compile(spec v1alpha1.CustomerMappingSpec, opts ...Option) (*Program, error) {
+// Compile checks a mapping spec against its systems' descriptors and
+// compiles its rules, filter and error filters once. The error joins one
+// *CompileError per problem (see CompileErrors), each naming the rule, its
+// destination and, inside a formula, the line and column.
+func Compile(spec v1alpha1.CustomerMappingSpec, sys Systems, opts ...Option) (*Program, error) {
 	o := options{costLimit: DefaultCostLimit}
 	for _, opt := range opts {
 		opt(&o)
@@ -73,10 +74,10 @@ func Compile(spec v1alpha1.CustomerMappingSpec, opts ...Option) (*Program, error
 	if err != nil {
 		return nil, fmt.Errorf("building the CEL environment: %w", err)
 	}
-	c := &compiler{env: env, opts: o, spec: &spec}
-	p := &Program{}
+	c := &compiler{env: env, opts: o, spec: &spec, sys: sys}
+	p := &Program{systems: sys}
 
-	if _, ok := destinationFields[spec.Destination.System]; !ok {
+	if sys.Destination == nil {
 		c.fail(v1alpha1.ReasonInvalidRule, "spec.destination.system", "", "unknown system %q", spec.Destination.System)
 	}
 	if len(spec.AddRules) == 0 {
@@ -105,8 +106,12 @@ func Compile(spec v1alpha1.CustomerMappingSpec, opts ...Option) (*Program, error
 		ef.expr = c.compile(path, "", f.Expression, checkBool)
 		p.errorFilters = append(p.errorFilters, ef)
 	}
-	if spec.Destination.System == v1alpha1.SystemOpenAI && !hasStaticPrompt(spec.AddRules) {
-		c.fail(v1alpha1.ReasonInvalidRule, "spec.addRules", "", "a mapping to OpenAI needs a Static rule whose destination field is PromptText")
+	if sys.Destination != nil {
+		for _, f := range sys.Destination.StaticFields {
+			if !hasStatic(spec.AddRules, f) {
+				c.fail(v1alpha1.ReasonInvalidRule, "spec.addRules", "", "a mapping to %s needs a Static rule whose destination field is %s", sys.Destination.Name, f)
+			}
+		}
 	}
 	if len(c.errs) > 0 {
 		return nil, errors.Join(c.errs...)
@@ -131,9 +136,9 @@ func ConfigMapNames(spec v1alpha1.CustomerMappingSpec) []string {
 
 var reasonPattern = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*$`)
 
-func hasStaticPrompt(rules []v1alpha1.Rule) bool {
+func hasStatic(rules []v1alpha1.Rule, field v1alpha1.DestinationField) bool {
 	for _, r := range rules {
-		if r.Type == v1alpha1.RuleStatic && r.Destination.Field == v1alpha1.FieldPromptText {
+		if r.Type == v1alpha1.RuleStatic && r.Destination.Field == field {
 			return true
 		}
 	}
@@ -166,12 +171,13 @@ func (c *compiler) rule(path string, t target, r *v1alpha1.Rule) *rule {
 	bad := func(format string, args ...any) { c.fail(v1alpha1.ReasonInvalidRule, path, dest, format, args...) }
 
 	cr := &rule{path: path, target: t, kind: r.Type}
-	if _, known := destinationFields[c.spec.Destination.System]; known {
-		w, why := resolveTarget(c.spec.Destination.System, t)
+	if dst := c.sys.Destination; dst != nil {
+		w, why := resolveTarget(dst, t)
 		if why != "" {
 			bad("%s", why)
 		}
 		cr.wire = w
+		cr.required = required(dst, t)
 	}
 	set := 0
 	for _, has := range []bool{r.Value != nil, r.SourceField != "", r.Formula != "", r.LookupTranslation != nil} {
@@ -240,9 +246,9 @@ func (c *compiler) sourcePath(path, dest, s string) ([]segment, string) {
 		c.fail(v1alpha1.ReasonInvalidRule, path, dest, "%s", err)
 		return nil, s
 	}
-	if c.spec.Source.System == v1alpha1.SystemIPaaS && !segs[0].isIndex {
-		if json, ok := ipaasJSONNames[segs[0].key]; ok {
-			c.fail(v1alpha1.ReasonInvalidRule, path, dest, "iPaaS.com records use JSON names: write sourceField %s, not %s", json, segs[0].key)
+	if src := c.sys.Source; src != nil && !segs[0].isIndex {
+		if json, ok := src.JSONNames[segs[0].key]; ok && json != segs[0].key {
+			c.fail(v1alpha1.ReasonInvalidRule, path, dest, "%s records use JSON names: write sourceField %s, not %s", src.Name, json, segs[0].key)
 		}
 	}
 	return segs, s

@@ -60,7 +60,7 @@ func TestCompileErrors(t *testing.T) {
 			name:   "field the destination does not accept",
 			spec:   spec(fieldRule("name", field(v1alpha1.FieldName))),
 			reason: v1alpha1.ReasonInvalidRule, path: "spec.addRules[0]",
-			want: []string{"(Name): IPaaS does not accept field Name", "CustomerNumber"},
+			want: []string{"(Name): iPaaS.com does not accept field Name", "CustomerNumber"},
 		},
 		{
 			name: "custom field on 99minds",
@@ -70,7 +70,7 @@ func TestCompileErrors(t *testing.T) {
 				AddRules:    []v1alpha1.Rule{fieldRule("email_address", custom("Tier"))},
 			},
 			reason: v1alpha1.ReasonInvalidRule, path: "spec.addRules[0]",
-			want: []string{"NinetyNineMinds has no custom fields"},
+			want: []string{"99minds has no custom fields"},
 		},
 		{
 			name:   "two rules write one destination",
@@ -161,7 +161,7 @@ func TestCompileErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := Compile(tc.spec, tc.opts...)
+			p, err := compileSpec(tc.spec, tc.opts...)
 			if err == nil {
 				t.Fatalf("compiled, want an error")
 			}
@@ -196,7 +196,7 @@ func TestCompileCollectsAllErrors(t *testing.T) {
 		fieldRule("phone", field(v1alpha1.FieldPhoneNumber)),
 	)
 	s.UpdateRules = []v1alpha1.Rule{formulaRule("firstWord(1, 2)", field(v1alpha1.FieldFirstName))}
-	_, err := Compile(s)
+	_, err := compileSpec(s)
 	errs := CompileErrors(err)
 	var paths []string
 	for _, e := range errs {

@@ -142,3 +142,13 @@ func encodeJSON(v any) (string, error) {
 	}
 	return strings.TrimSuffix(b.String(), "\n"), nil
 }
+
+// mustNormalize normalizes a scalar; an unsupported value becomes its kind
+// so callers report it instead of crashing.
+func mustNormalize(v any) any {
+	n, err := normalize(v)
+	if err != nil {
+		return fmt.Sprintf("%T", v)
+	}
+	return n
+}

@@ -8,7 +8,7 @@
 //
 //	NormalizeSource → Program.Filter → Program.Map → Validate → Diff
 //
-// Every failure of a record is a *RecordError with a stable reason; every
+// Every failure of a record is a *customer.RecordError with a stable reason; every
 // problem of a spec is a *CompileError naming the rule and position.
 // The package is pure Go: it never talks to Kubernetes or to the systems.
 // docs/mapping.md is the user's reference.

@@ -67,21 +67,6 @@ func CompileErrors(err error) []*CompileError {
 	return out
 }
 
-// RecordError is every failure of one record while filtering, mapping or
-// validating it. Reason is a stable CamelCase word from api/v1alpha1
-// (MissingEmailAddress, MappingFailed, ...) or an error filter's own reason;
-// Field names the destination or source field concerned; Message says what
-// to fix and never carries more of the customer than a field name or a short
-// value.
-type RecordError struct {
-	Reason  string
-	Field   string
-	Message string
-}
-
-// Error reads "MissingEmailAddress: Email required for customer creation. ...".
-func (e *RecordError) Error() string { return e.Reason + ": " + e.Message }
-
 // shorten bounds a value quoted in a message, so a message never carries a
 // whole document.
 func shorten(s string, n int) string {

@@ -72,7 +72,7 @@ func newActivation(in Input) *activation {
 // Filter applies the mapping's filter, then its error filters. skip is true
 // when the filter returns false: the record is Skipped with reason
 // v1alpha1.ReasonFilteredOut and message. An error filter that returns true
-// fails the record with a *RecordError carrying that filter's reason and
+// fails the record with a *customer.RecordError carrying that filter's reason and
 // message; a filter that cannot be evaluated fails it with MappingFailed.
 func (p *Program) Filter(in Input) (skip bool, message string, err error) {
 	if p.filter == nil && len(p.errorFilters) == 0 {
@@ -94,7 +94,7 @@ func (p *Program) Filter(in Input) (skip bool, message string, err error) {
 			return false, "", err
 		}
 		if hit {
-			return false, "", &RecordError{Reason: f.reason, Message: f.message}
+			return false, "", &customer.RecordError{Reason: f.reason, Message: f.message}
 		}
 	}
 	return false, "", nil
@@ -103,16 +103,26 @@ func (p *Program) Filter(in Input) (skip bool, message string, err error) {
 func evalBool(e *expr, act *activation, path string) (bool, error) {
 	out, err := e.eval(act)
 	if err != nil {
-		return false, &RecordError{Reason: v1alpha1.ReasonMappingFailed,
+		return false, &customer.RecordError{Reason: v1alpha1.ReasonMappingFailed,
 			Message: path + " failed: " + err.Error()}
 	}
 	b, ok := out.(types.Bool)
 	if !ok {
-		return false, &RecordError{Reason: v1alpha1.ReasonMappingFailed,
+		return false, &customer.RecordError{Reason: v1alpha1.ReasonMappingFailed,
 			Message: fmt.Sprintf("%s returned %s; a filter must return true or false", path, out.Type().TypeName())}
 	}
 	return bool(b), nil
 }
+
+// errAbsent marks a formula that failed because a field it reads is absent
+// from the record.
+var errAbsent = errors.New("a field the formula reads is absent")
+
+// absentError is a formula's failure on an absent field; it is errAbsent.
+type absentError struct{ msg string }
+
+func (e *absentError) Error() string        { return e.msg }
+func (e *absentError) Is(target error) bool { return target == errAbsent }
 
 // eval runs a compiled expression and words its failure for the user.
 func (e *expr) eval(act *activation) (ref.Val, error) {
@@ -128,7 +138,7 @@ func (e *expr) eval(act *activation) (ref.Val, error) {
 			if strings.Contains(e.text, "destination."+key) {
 				rec = "destination"
 			}
-			msg = fmt.Sprintf(`no such key: %s; guard it with has(%s.%s) or use %s.?%s.orValue("")`, key, rec, key, rec, key)
+			return nil, &absentError{shorten(fmt.Sprintf(`no such key: %s; guard it with has(%s.%s) or use %s.?%s.orValue("")`, key, rec, key, rec, key), 200)}
 		}
 		return nil, errors.New(shorten(msg, 200))
 	}
@@ -139,7 +149,7 @@ func (e *expr) eval(act *activation) (ref.Val, error) {
 }
 
 // Map applies the chosen collection to one record. The first rule that
-// fails stops the record with a *RecordError (reason MappingFailed) naming
+// fails stops the record with a *customer.RecordError (reason MappingFailed) naming
 // the rule and saying what to fix.
 func (p *Program) Map(in Input, set RuleSet) (Result, error) {
 	rules := p.add
@@ -179,8 +189,19 @@ func (p *Program) Map(in Input, set RuleSet) (Result, error) {
 	return res, nil
 }
 
-// value computes one rule's wire value; nil means no value.
+// value computes one rule's wire value; nil means no value. A rule that
+// writes a required destination field from an absent source field yields
+// "", so that the destination's caveat reports the record with the seeds'
+// reason (MissingEmailAddress, ...) rather than a formula failure.
 func (r *rule) value(src map[string]any, act *activation) (any, error) {
+	v, err := r.compute(src, act)
+	if err != nil && r.required && errors.Is(err, errAbsent) {
+		return "", nil
+	}
+	return v, err
+}
+
+func (r *rule) compute(src map[string]any, act *activation) (any, error) {
 	var raw any
 	switch r.kind {
 	case v1alpha1.RuleStatic:
@@ -191,7 +212,7 @@ func (r *rule) value(src map[string]any, act *activation) (any, error) {
 			if r.hasDef {
 				return r.def, nil
 			}
-			return nil, r.fail("source field %s is missing (at %s); add a default to the rule or fill it in the source", r.srcText, missing)
+			return nil, r.absent("source field %s is missing (at %s); add a default to the rule or fill it in the source", r.srcText, missing)
 		}
 		n, err := normalize(v)
 		if err != nil {
@@ -200,6 +221,9 @@ func (r *rule) value(src map[string]any, act *activation) (any, error) {
 		raw = n
 	case v1alpha1.RuleDynamicFormula:
 		out, err := r.formula.eval(act)
+		if errors.Is(err, errAbsent) {
+			return nil, r.absent("formula failed: %v", err)
+		}
 		if err != nil {
 			return nil, r.fail("formula failed: %v", err)
 		}
@@ -237,7 +261,7 @@ func (r *rule) lookup(src map[string]any) (any, error) {
 			return r.def, nil
 		}
 		if !found {
-			return nil, r.fail("source field %s is missing (at %s); add a default to the rule or fill it in the source", r.srcText, missing)
+			return nil, r.absent("source field %s is missing (at %s); add a default to the rule or fill it in the source", r.srcText, missing)
 		}
 		return nil, r.fail("source field %s is empty; add a default to the rule", r.srcText)
 	}
@@ -255,9 +279,21 @@ func (r *rule) lookup(src map[string]any) (any, error) {
 }
 
 func (r *rule) fail(format string, args ...any) error {
-	return &RecordError{Reason: v1alpha1.ReasonMappingFailed, Field: r.target.String(),
+	return &customer.RecordError{Reason: v1alpha1.ReasonMappingFailed, Field: r.target.String(),
 		Message: r.path + " (" + r.target.String() + "): " + fmt.Sprintf(format, args...)}
 }
+
+// absent is fail for a value that could not be computed because a field it
+// reads is absent; the error is also errAbsent.
+func (r *rule) absent(format string, args ...any) error {
+	return absentRecordError{r.fail(format, args...).(*customer.RecordError)}
+}
+
+// absentRecordError is a MappingFailed RecordError that is also errAbsent.
+type absentRecordError struct{ *customer.RecordError }
+
+func (e absentRecordError) Is(target error) bool { return target == errAbsent }
+func (e absentRecordError) Unwrap() error        { return e.RecordError }
 
 func isEmpty(v any) bool {
 	s, isString := v.(string)

@@ -157,17 +157,17 @@ func TestFormulaRuntimeErrors(t *testing.T) {
 		formula string
 		want    []string
 	}{
-		{"source.name", []string{"spec.addRules[0] (FirstName): formula failed", "no such key: name", "has(source.name)"}},
+		{"source.name", []string{"spec.addRules[0] (Company): formula failed", "no such key: name", "has(source.name)"}},
 		{"firstWord(source.age)", []string{"firstWord needs a string, got int"}},
 		{`formatTime("yesterday", "2006")`, []string{"not an RFC 3339 time"}},
 		{"sum([1, 'x'])", []string{`element 1 is "x"`}},
-		{"source.items", []string{"(FirstName)", "a list cannot be written to a text field"}},
+		{"source.items", []string{"(Company)", "a list cannot be written to a text field"}},
 	}
 	for _, tc := range cases {
-		p := mustCompile(t, spec(formulaRule(tc.formula, field(v1alpha1.FieldFirstName))))
+		p := mustCompile(t, spec(formulaRule(tc.formula, field(v1alpha1.FieldCompany))))
 		_, err := p.Map(Input{Source: map[string]any{"age": float64(3), "items": []any{1.0}}}, Add)
 		re := recordErr(t, err, v1alpha1.ReasonMappingFailed, tc.want...)
-		if re.Field != "FirstName" {
+		if re.Field != "Company" {
 			t.Errorf("%s: Field = %q", tc.formula, re.Field)
 		}
 	}

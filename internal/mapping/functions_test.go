@@ -10,7 +10,7 @@ import (
 // evalText compiles formula into a text custom field and maps src with it.
 func evalText(t *testing.T, formula string, src map[string]any) (string, error) {
 	t.Helper()
-	p, err := Compile(spec(formulaRule(formula, field(v1alpha1.FieldComment))))
+	p, err := compileSpec(spec(formulaRule(formula, field(v1alpha1.FieldComment))))
 	if err != nil {
 		t.Fatalf("%s: %v", formula, err)
 	}

@@ -13,11 +13,12 @@ import (
 	"github.com/google/cel-go/common/types/ref"
 
 	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
+	"github.com/customersync/customer-sync-operator/internal/customer"
 )
 
 // FuzzMapping feeds arbitrary formulas, source paths and records through
 // the whole engine: nothing may panic, and every error must be classified,
-// a *CompileError from Compile and a *RecordError from everything a record
+// a *CompileError from Compile and a *customer.RecordError from everything a record
 // goes through.
 //
 //	go test -run=^$ -fuzz=FuzzMapping -fuzztime=2m ./internal/mapping/
@@ -53,13 +54,13 @@ func FuzzMapping(f *testing.F) {
 		)
 		s.Filter = "size(source) >= 0"
 		s.ErrorFilters = []v1alpha1.ErrorFilter{{Expression: `has(source.fail) && source.fail == true`, Message: "fail"}}
-		p, err := Compile(s, WithCostLimit(20000))
+		p, err := compileSpec(s, WithCostLimit(20000))
 		if err != nil {
 			assertCompileErrors(t, err)
 			// Compile the formula alone too, so a wrong result type alone
 			// still lets the record path be fuzzed.
 			s.AddRules = []v1alpha1.Rule{fieldRule("id", custom("Id"))}
-			if p, err = Compile(s); err != nil {
+			if p, err = compileSpec(s); err != nil {
 				t.Fatalf("the fixed spec must compile: %v", err)
 			}
 		}
@@ -131,7 +132,7 @@ func assertRecordError(t *testing.T, err error) {
 	if err == nil {
 		return
 	}
-	var re *RecordError
+	var re *customer.RecordError
 	if !errors.As(err, &re) || re.Reason == "" || re.Message == "" {
 		t.Fatalf("unclassified record error %T: %v", err, err)
 	}

@@ -11,7 +11,22 @@ import (
 	"sigs.k8s.io/yaml"
 
 	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
+	"github.com/customersync/customer-sync-operator/internal/connector/systems"
+	"github.com/customersync/customer-sync-operator/internal/customer"
 )
+
+// systemsOf looks up a spec's systems, as the syncer does; an unknown
+// system is left nil so Compile reports it.
+func systemsOf(s v1alpha1.CustomerMappingSpec) Systems {
+	src, _ := systems.Lookup(s.Source.System)
+	dst, _ := systems.Lookup(s.Destination.System)
+	return Systems{Source: src, Destination: dst}
+}
+
+// compileSpec compiles a spec against its registered systems.
+func compileSpec(s v1alpha1.CustomerMappingSpec, opts ...Option) (*Program, error) {
+	return Compile(s, systemsOf(s), opts...)
+}
 
 // The sample files are the seed collections; tests load those very files so
 // that what users apply is what is tested.
@@ -36,7 +51,7 @@ func loadSample(tb testing.TB, file string) v1alpha1.CustomerMapping {
 
 func compileSample(tb testing.TB, file string) *Program {
 	tb.Helper()
-	p, err := Compile(loadSample(tb, file).Spec)
+	p, err := compileSpec(loadSample(tb, file).Spec)
 	if err != nil {
 		tb.Fatalf("%s does not compile: %v", file, err)
 	}
@@ -90,19 +105,19 @@ func staticRule(v string, d v1alpha1.RuleDestination) v1alpha1.Rule {
 
 func mustCompile(tb testing.TB, s v1alpha1.CustomerMappingSpec, opts ...Option) *Program {
 	tb.Helper()
-	p, err := Compile(s, opts...)
+	p, err := compileSpec(s, opts...)
 	if err != nil {
 		tb.Fatalf("compile: %v", err)
 	}
 	return p
 }
 
-// recordErr asserts err is a *RecordError with reason whose message names want.
-func recordErr(tb testing.TB, err error, reason string, want ...string) *RecordError {
+// recordErr asserts err is a *customer.RecordError with reason whose message names want.
+func recordErr(tb testing.TB, err error, reason string, want ...string) *customer.RecordError {
 	tb.Helper()
-	var re *RecordError
+	var re *customer.RecordError
 	if !errors.As(err, &re) {
-		tb.Fatalf("error %v (%T) is not a *RecordError", err, err)
+		tb.Fatalf("error %v (%T) is not a *customer.RecordError", err, err)
 	}
 	if re.Reason != reason {
 		tb.Fatalf("reason = %q, want %q (message %q)", re.Reason, reason, re.Message)
@@ -113,4 +128,24 @@ func recordErr(tb testing.TB, err error, reason string, want ...string) *RecordE
 		}
 	}
 	return re
+}
+
+// Validate applies a system's caveats, as Program.Validate does for the
+// destination of a compiled mapping.
+func Validate(system v1alpha1.SystemType, p customer.Payload, set RuleSet) error {
+	d, err := systems.Lookup(system)
+	if err != nil || d.Validate == nil {
+		return err
+	}
+	return d.Validate(p, set == Add)
+}
+
+// NormalizeSource applies a system's source normalization, as
+// Program.NormalizeSource does for the source of a compiled mapping.
+func NormalizeSource(system v1alpha1.SystemType, doc map[string]any) error {
+	d, err := systems.Lookup(system)
+	if err != nil || d.Normalize == nil || doc == nil {
+		return err
+	}
+	return d.Normalize(doc)
 }

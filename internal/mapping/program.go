@@ -8,6 +8,7 @@ import (
 
 // Program is a compiled mapping: immutable and safe for concurrent use.
 type Program struct {
+	systems      Systems
 	add, update  []*rule
 	filter       *expr
 	errorFilters []errorFilter
@@ -38,6 +39,9 @@ type rule struct {
 	tableOf string // "table" or `ConfigMap "x"`, for messages
 	def     any
 	hasDef  bool
+	// required: the destination needs the field on a new record, so an
+	// absent source field yields "" and the destination's caveat names it.
+	required bool
 }
 
 // index computes the field lists the controller asks for.

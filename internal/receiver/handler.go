@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
+	"github.com/customersync/customer-sync-operator/internal/connector/systems"
 )
 
 // PathPrefix is where the webhook routes start: PathPrefix + ns + "/" + name.
@@ -58,7 +59,7 @@ func (r *Receiver) serveHTTP(w http.ResponseWriter, req *http.Request) {
 	if !ok {
 		return
 	}
-	events, err := parseBody(body, m.Spec.Source.System)
+	events, err := parseBody(body, webhookIDFields(m.Spec.Source.System))
 	if err != nil {
 		r.rejected(key, ReasonMalformedBody)
 		writeError(w, http.StatusBadRequest, err.Error())
@@ -243,4 +244,13 @@ func (r *Receiver) unavailable(w http.ResponseWriter, msg string) {
 	retry := int(math.Ceil(r.opts.DefaultCoalesceWindow.Seconds()))
 	w.Header().Set("Retry-After", strconv.Itoa(max(retry, 1)))
 	writeError(w, http.StatusServiceUnavailable, msg)
+}
+
+// webhookIDFields are the notification fields that hold the source's own
+// record id, as the source's descriptor lists them.
+func webhookIDFields(source v1alpha1.SystemType) []string {
+	if d, err := systems.Lookup(source); err == nil && len(d.WebhookIDFields) > 0 {
+		return d.WebhookIDFields
+	}
+	return []string{"id", "external_id"}
 }

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
 )
 
 // kind is what a notification's scope asks for.
@@ -40,21 +38,13 @@ type wireBody struct {
 	Notifications json.RawMessage `json:"notifications"`
 }
 
-// wireNotification keeps every field raw so that the errors can name the
-// field and so that ids may be strings or numbers.
-type wireNotification struct {
-	Scope      json.RawMessage `json:"scope"`
-	ID         json.RawMessage `json:"id"`
-	ExternalID json.RawMessage `json:"external_id"`
-}
-
-// parseBody reads a webhook body. The customer id is taken from the field
-// that holds the source system's id: external_id for a 99minds source (its
-// own id, in the iPaaS.com hook format), id for an iPaaS.com source; the
-// other field is the fallback. Any malformed notification fails the whole
-// body, with an error that names it, so that the sender can fix and resend
-// it as one.
-func parseBody(body []byte, source v1alpha1.SystemType) ([]notification, error) {
+// parseBody reads a webhook body. The customer id is taken from the first
+// of idFields that is set: the fields that hold the source system's own id,
+// as its descriptor lists them (external_id for 99minds, in the iPaaS.com
+// hook format; id for iPaaS.com). Any malformed notification fails the
+// whole body, with an error that names it, so that the sender can fix and
+// resend it as one.
+func parseBody(body []byte, idFields []string) ([]notification, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, errors.New("body is empty; want {\"notifications\": [...]}")
 	}
@@ -71,7 +61,7 @@ func parseBody(body []byte, source v1alpha1.SystemType) ([]notification, error) 
 	}
 	out := make([]notification, 0, len(raw))
 	for i, r := range raw {
-		n, err := parseNotification(r, source)
+		n, err := parseNotification(r, idFields)
 		if err != nil {
 			return nil, fmt.Errorf("notifications[%d]%w", i, err)
 		}
@@ -85,12 +75,14 @@ type fieldError string
 
 func (e fieldError) Error() string { return string(e) }
 
-func parseNotification(raw json.RawMessage, source v1alpha1.SystemType) (notification, error) {
-	var w wireNotification
-	if err := json.Unmarshal(raw, &w); err != nil {
+// parseNotification keeps every field raw so that the errors can name the
+// field and so that ids may be strings or numbers.
+func parseNotification(raw json.RawMessage, idFields []string) (notification, error) {
+	var w map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &w); err != nil || w == nil {
 		return notification{}, fieldError(" must be a JSON object")
 	}
-	scope, err := textField(w.Scope, "scope", false)
+	scope, err := textField(w["scope"], "scope", false)
 	if err != nil {
 		return notification{}, err
 	}
@@ -101,15 +93,8 @@ func parseNotification(raw json.RawMessage, source v1alpha1.SystemType) (notific
 	if n.kind != kindCreated && n.kind != kindUpdated {
 		return n, nil
 	}
-	first, firstName, second, secondName := w.ID, "id", w.ExternalID, "external_id"
-	if source == v1alpha1.SystemNinetyNineMinds {
-		first, firstName, second, secondName = second, secondName, first, firstName
-	}
-	for _, f := range []struct {
-		raw  json.RawMessage
-		name string
-	}{{first, firstName}, {second, secondName}} {
-		id, err := textField(f.raw, f.name, true)
+	for _, name := range idFields {
+		id, err := textField(w[name], name, true)
 		if err != nil {
 			return notification{}, err
 		}
@@ -117,12 +102,20 @@ func parseNotification(raw json.RawMessage, source v1alpha1.SystemType) (notific
 			continue
 		}
 		if err := validID(id); err != nil {
-			return notification{}, fieldError(fmt.Sprintf(".%s %s", f.name, err))
+			return notification{}, fieldError(fmt.Sprintf(".%s %s", name, err))
 		}
 		n.id = id
 		return n, nil
 	}
-	return notification{}, fieldError(fmt.Sprintf(".%s is missing (and %s is empty)", firstName, secondName))
+	msg := "." + idFields[0] + " is missing"
+	switch rest := idFields[1:]; len(rest) {
+	case 0:
+	case 1:
+		msg += " (and " + rest[0] + " is empty)"
+	default:
+		msg += " (and " + strings.Join(rest, ", ") + " are empty)"
+	}
+	return notification{}, fieldError(msg)
 }
 
 // scopeKind maps the scopes both systems send. Case and surrounding space

@@ -38,7 +38,7 @@ func BenchmarkSync(b *testing.B) {
 }
 
 // runAll syncs ids with 8 workers; want "" accepts any success.
-func runAll(b *testing.B, s *syncer.Syncer, ids []string, want v1alpha1.RecordAction) {
+func runAll(b *testing.B, s syncer.Flow, ids []string, want v1alpha1.RecordAction) {
 	b.Helper()
 	work := make(chan string)
 	var wg sync.WaitGroup

@@ -8,24 +8,19 @@ import (
 
 	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
 	"github.com/customersync/customer-sync-operator/internal/connector"
-	"github.com/customersync/customer-sync-operator/internal/connector/ipaas"
-	"github.com/customersync/customer-sync-operator/internal/connector/ninetynineminds"
-	"github.com/customersync/customer-sync-operator/internal/connector/openai"
+	"github.com/customersync/customer-sync-operator/internal/connector/systems"
 	"github.com/customersync/customer-sync-operator/internal/mapping"
 )
 
-// Inputs are everything a Syncer is built from: the mapping's spec and the
-// data of the objects it references, already read by the caller.
+// Inputs are everything a Flow is built from: the mapping's spec and the
+// data of the objects it and its flow reference, already read by the caller.
 type Inputs struct {
 	Spec v1alpha1.CustomerMappingSpec
-	// SourceCredentials and DestinationCredentials are the referenced
-	// Secrets' data.
-	SourceCredentials      map[string][]byte
-	DestinationCredentials map[string][]byte
-	// Response is the response mapping's spec, for a mapping whose
-	// destination is OpenAI, and ResponseCredentials its destination's Secret.
-	Response            *v1alpha1.CustomerMappingSpec
-	ResponseCredentials map[string][]byte
+	// Secrets are the data of the credentials Secrets that the mapping and
+	// the mappings in Mappings name, by Secret name.
+	Secrets map[string]map[string][]byte
+	// Mappings are the specs of the mappings References lists, by name.
+	Mappings map[string]*v1alpha1.CustomerMappingSpec
 	// ConfigMaps are the lookup tables' ConfigMaps' data by name.
 	ConfigMaps map[string]map[string]string
 	// Concurrency is how many records are synced at once; it sizes the
@@ -35,108 +30,120 @@ type Inputs struct {
 	Registry    *connector.Registry
 }
 
-// Build compiles the mapping and builds its connectors. A compile error is
-// returned as is (mapping.CompileErrors lists its parts); a connector
-// configuration error is a *connector.Error of kind InvalidConfig.
-func Build(in Inputs) (*Syncer, error) {
-	prog, err := mapping.Compile(in.Spec, mapping.WithConfigMaps(in.ConfigMaps))
-	if err != nil {
-		return nil, err
-	}
-	s := &Syncer{
-		Program:           prog,
-		SourceSystem:      in.Spec.Source.System,
-		DestinationSystem: in.Spec.Destination.System,
-		Collision:         in.Spec.CollisionHandling,
-		Target:            string(in.Spec.Destination.System) + " " + strings.TrimRight(in.Spec.Destination.Endpoint, "/"),
-	}
-	if s.Collision == "" {
-		s.Collision = v1alpha1.CollisionUpdateAndLink
-	}
-	if s.SourceSystem != v1alpha1.SystemOpenAI {
-		src, err := newConnector(in.Spec.Source, in.SourceCredentials, in)
-		if err != nil {
-			return nil, err
-		}
-		s.Source = src
-	}
-	if s.DestinationSystem == v1alpha1.SystemOpenAI {
-		e, err := buildEnrichment(in, s.Source)
-		if err != nil {
-			return nil, err
-		}
-		s.Enrichment = e
-		return s, nil
-	}
-	dst, err := newConnector(in.Spec.Destination, in.DestinationCredentials, in)
-	if err != nil {
-		return nil, err
-	}
-	s.Destination = dst
-	return s, nil
+// Reference is another CustomerMapping a flow uses: the enrich flow's
+// response mapping.
+type Reference struct {
+	Name string
+	// Field is where the spec names it, for messages.
+	Field string
+	// Reason is the Ready reason when it is missing or unusable.
+	Reason string
 }
 
-// DefaultFingerprintField is used when the mapping names none.
-const DefaultFingerprintField = "OpenAI Request Fingerprint"
+// References lists the mappings the spec's flow uses, so the caller reads
+// them (and the Secrets they name) into Inputs and watches them.
+func References(spec v1alpha1.CustomerMappingSpec) []Reference {
+	dst, err := systems.Lookup(spec.Destination.System)
+	if err != nil || !dst.Capabilities.Model || spec.ResponseMappingRef == nil {
+		return nil
+	}
+	return []Reference{{Name: spec.ResponseMappingRef.Name, Field: "spec.responseMappingRef", Reason: v1alpha1.ReasonResponseMappingInvalid}}
+}
 
-// buildEnrichment builds the model client, compiles the response mapping
-// and builds the connector that writes the answer back.
-func buildEnrichment(in Inputs, source connector.Source) (*Enrichment, error) {
-	settings := in.Spec.OpenAI
-	if settings == nil || in.Response == nil {
-		return nil, connector.InvalidConfig(openai.System, "a mapping to OpenAI needs spec.openAI and a response mapping")
-	}
-	store, ok := source.(connector.Destination)
-	if !ok || in.Spec.Source.System != v1alpha1.SystemIPaaS {
-		return nil, connector.InvalidConfig(openai.System, "a mapping to OpenAI reads its customers from IPaaS")
-	}
-	base := connector.ConfigFromEndpoint(in.Spec.Destination, in.DestinationCredentials)
-	base.Concurrency, base.Logger, base.Registry = in.Concurrency, in.Logger, in.Registry
-	model, err := openai.New(openai.ConfigFrom(base, *settings))
+// Build checks the mapping against its systems' capabilities, compiles its
+// rules and builds its connectors. A compile error is returned as is
+// (mapping.CompileErrors lists its parts); a mapping its systems cannot run
+// is a *Problem; a connector configuration error is a *connector.Error of
+// kind InvalidConfig.
+func Build(in Inputs) (Flow, error) {
+	sys, err := lookup(in.Spec)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := mapping.Compile(*in.Response, mapping.WithConfigMaps(in.ConfigMaps))
-	if err != nil {
-		return nil, fmt.Errorf("response mapping: %w", err)
-	}
-	writer, err := newConnector(in.Response.Destination, in.ResponseCredentials, in)
+	prog, err := mapping.Compile(in.Spec, sys, mapping.WithConfigMaps(in.ConfigMaps))
 	if err != nil {
 		return nil, err
 	}
-	e := &Enrichment{
-		Model: model, Response: resp, ResponseFields: settings.ResponseFields,
-		FingerprintField: settings.FingerprintField, Store: store, Writer: writer,
+	switch {
+	case sys.Destination.Capabilities.Model:
+		return buildEnrich(in, sys, prog)
+	case !sys.Source.Capabilities.ReadByID:
+		return buildWriteBack(in, sys, prog)
+	default:
+		return buildTransfer(in, sys, prog)
 	}
-	if e.FingerprintField == "" {
-		e.FingerprintField = DefaultFingerprintField
+}
+
+func lookup(spec v1alpha1.CustomerMappingSpec) (mapping.Systems, error) {
+	src, err := systems.Lookup(spec.Source.System)
+	if err != nil {
+		return mapping.Systems{}, unsupported("spec.source.system: %v", err)
 	}
-	for _, r := range in.Spec.AddRules {
-		if r.Destination.Field != "" {
-			e.FieldOrder = append(e.FieldOrder, string(r.Destination.Field))
-		} else {
-			e.FieldOrder = append(e.FieldOrder, r.Destination.CustomField)
+	dst, err := systems.Lookup(spec.Destination.System)
+	if err != nil {
+		return mapping.Systems{}, unsupported("spec.destination.system: %v", err)
+	}
+	return mapping.Systems{Source: src, Destination: dst}, nil
+}
+
+// unsupported is the Problem of a mapping its systems cannot run.
+func unsupported(format string, args ...any) *Problem {
+	return &Problem{Reason: v1alpha1.ReasonUnsupportedDirection, Message: fmt.Sprintf(format, args...), Stalled: true}
+}
+
+// checkTransfer refuses a direction that cannot move every record exactly
+// once. It reads only capabilities, so every pair of systems, and every
+// future connector, gets the same check.
+func checkTransfer(sys mapping.Systems) error {
+	src, dst := sys.Source.Capabilities, sys.Destination.Capabilities
+	dir := sys.Source.Name + " → " + sys.Destination.Name
+	var lacks []string
+	if !dst.Create {
+		lacks = append(lacks, "create")
+	}
+	if !dst.Update {
+		lacks = append(lacks, "update")
+	}
+	if len(lacks) > 0 {
+		return unsupported("%s: %s cannot %s records; choose a destination that stores customers",
+			dir, sys.Destination.Name, strings.Join(lacks, " or "))
+	}
+	if !dst.FindByNaturalKey {
+		links := "neither system keeps external-id links and"
+		if src.FindByLink || dst.FindByLink {
+			links = "a link is written only after the create, and"
 		}
+		return unsupported("%s: %s cannot find a record it created before: %s %s has no find by natural key, "+
+			"so a sync (or a retry after a crash) would create the customer again; this direction is not supported",
+			dir, sys.Destination.Name, links, sys.Destination.Name)
 	}
-	return e, nil
+	return nil
 }
 
-// both is a connector that reads and writes.
-type both interface {
-	connector.Source
-	connector.Destination
-}
-
-// newConnector builds the connector of one end of a mapping.
-func newConnector(ep v1alpha1.SystemEndpoint, creds map[string][]byte, in Inputs) (both, error) {
+// connect builds the connector of one end of a mapping and checks that it
+// implements what its descriptor promises.
+func connect(d *connector.Descriptor, ep v1alpha1.SystemEndpoint, spec *v1alpha1.CustomerMappingSpec, in Inputs) (connector.Validator, error) {
+	var creds map[string][]byte
+	if ep.CredentialsSecretRef != nil {
+		creds = in.Secrets[ep.CredentialsSecretRef.Name]
+	}
 	cfg := connector.ConfigFromEndpoint(ep, creds)
 	cfg.Concurrency, cfg.Logger, cfg.Registry = in.Concurrency, in.Logger, in.Registry
-	switch ep.System {
-	case v1alpha1.SystemNinetyNineMinds:
-		return ninetynineminds.New(ninetynineminds.Config{Config: cfg})
-	case v1alpha1.SystemIPaaS:
-		return ipaas.New(ipaas.Config{Config: cfg})
-	default:
-		return nil, connector.InvalidConfig(string(ep.System), fmt.Sprintf("system %s cannot be read or written record by record", ep.System))
+	return d.New(cfg, spec)
+}
+
+// as returns the connector as the interface a capability needs.
+func as[T any](d *connector.Descriptor, c connector.Validator, what string) (T, error) {
+	t, ok := c.(T)
+	if !ok {
+		var zero T
+		return zero, fmt.Errorf("the %s connector does not implement %s, which its descriptor promises", d.Name, what)
 	}
+	return t, nil
+}
+
+// target identifies a destination (system and endpoint), so that transfers
+// of one record to one destination never run at once.
+func target(d *connector.Descriptor, ep v1alpha1.SystemEndpoint) string {
+	return d.Name + " " + strings.TrimRight(ep.Endpoint, "/")
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
 	"github.com/customersync/customer-sync-operator/internal/connector"
@@ -13,40 +14,184 @@ import (
 	"github.com/customersync/customer-sync-operator/internal/mapping"
 )
 
-// Model is the part of the OpenAI client the enrichment uses.
+// Model is a system that answers a prompt about one customer with a
+// structured answer (Capabilities.Model).
 type Model interface {
 	connector.Validator
 	Complete(ctx context.Context, req openai.Request) (*openai.Answer, error)
 	Fingerprint(req openai.Request) (string, error)
 }
 
-// Enrichment is the second seed flow, iPaaS.com → OpenAI → iPaaS.com: the
-// request mapping (Syncer.Program) builds the model's input from an iPaaS.com
-// customer, and the response mapping writes the answer back to the same
-// customer.
-type Enrichment struct {
-	Model Model
-	// Response is the compiled response mapping (source OpenAI, destination
-	// IPaaS).
-	Response *mapping.Program
-	// ResponseFields are the properties of the structured answer.
-	ResponseFields []v1alpha1.ResponseField
-	// FingerprintField is the custom field holding the hash of what was last
+// DefaultFingerprintField is used when the mapping names none.
+const DefaultFingerprintField = "OpenAI Request Fingerprint"
+
+// enrich is the second seed flow, iPaaS.com → OpenAI → iPaaS.com: the
+// request mapping (program) builds the model's input from a customer of the
+// source system, and the response mapping (answer) writes the answer back to
+// the same customer.
+type enrich struct {
+	program *mapping.Program
+	model   Model
+	// store reads the customer (the request mapping's source) and apply says
+	// how it stores an update.
+	store connector.Destination
+	src   connector.Source
+	apply func(map[string]any, customer.Payload) map[string]any
+	// answer writes the answer back.
+	answer *writeBack
+	// responseFields are the properties of the structured answer.
+	responseFields []v1alpha1.ResponseField
+	// fingerprintField is the custom field holding the hash of what was last
 	// sent, so that an unchanged customer is not sent (and billed) twice.
-	FingerprintField string
-	// Store reads the customer (the request mapping's source) and Writer
-	// writes the answer (the response mapping's destination); both are
-	// iPaaS.com.
-	Store  connector.Destination
-	Writer connector.Destination
-	// FieldOrder is the order of the request fields, as the rules list them.
-	FieldOrder []string
+	fingerprintField string
+	// fieldOrder is the order of the request fields, as the rules list them.
+	fieldOrder []string
+	target     string
+	validators []named
 }
 
-// Usage is what one record cost in model calls and tokens.
-type Usage struct {
-	ModelCalls                                  int64
-	PromptTokens, CompletionTokens, TotalTokens int64
+// writeBack is a response mapping: it maps a model's answer and writes it to
+// a customer of its destination. On its own it is the runtime of a mapping
+// whose source is a model; sync requests use it through the mapping that
+// names it.
+type writeBack struct {
+	program    *mapping.Program
+	dest       connector.Destination
+	validators []named
+}
+
+func buildWriteBack(in Inputs, sys mapping.Systems, prog *mapping.Program) (*writeBack, error) {
+	if !sys.Destination.Capabilities.Update {
+		return nil, unsupported("%s → %s: %s cannot update records, so the answer cannot be written back",
+			sys.Source.Name, sys.Destination.Name, sys.Destination.Name)
+	}
+	conn, err := connect(sys.Destination, in.Spec.Destination, &in.Spec, in)
+	if err != nil {
+		return nil, err
+	}
+	dest, err := as[connector.Destination](sys.Destination, conn, "Destination")
+	if err != nil {
+		return nil, err
+	}
+	w := &writeBack{program: prog, dest: dest, validators: []named{{"destination", conn}}}
+	if sys.Destination.Capabilities.CustomFields && len(prog.CustomFields()) > 0 {
+		w.validators = append(w.validators, named{"destination", customFieldCheck{dest, sys.Destination.Name, prog.CustomFields()}})
+	}
+	return w, nil
+}
+
+func (w *writeBack) Validate(ctx context.Context) error { return validateAll(ctx, w.validators) }
+
+func (w *writeBack) Syncable() error {
+	return &Problem{Reason: v1alpha1.ReasonMappingNotSyncable, Stalled: true,
+		Message: "this mapping writes a model's answers back and is used through the responseMappingRef of the mapping that asks the model; " +
+			"create the request for that mapping instead"}
+}
+
+func (w *writeBack) List(context.Context, time.Time) ([]string, error) { return nil, w.Syncable() }
+
+func (w *writeBack) Sync(_ context.Context, id string, _ Options) Outcome {
+	return Outcome{ID: id}.fail(stageFetch, w.Syncable())
+}
+
+func buildEnrich(in Inputs, sys mapping.Systems, prog *mapping.Program) (*enrich, error) {
+	src := sys.Source
+	dir := src.Name + " → " + sys.Destination.Name
+	if c := src.Capabilities; !c.ReadByID || !c.Update || !c.CustomFields || src.Apply == nil {
+		return nil, unsupported("%s: asking a model needs a source that is read by id, updated and has custom fields "+
+			"(the answer and its fingerprint are written back to it); %s has %s", dir, src.Name, strings.Join(src.Capabilities.List(), ", "))
+	}
+	settings := in.Spec.OpenAI
+	if settings == nil || in.Spec.ResponseMappingRef == nil {
+		return nil, unsupported("%s: a mapping to a model needs spec.openAI and spec.responseMappingRef", dir)
+	}
+	name := in.Spec.ResponseMappingRef.Name
+	respSpec := in.Mappings[name]
+	if respSpec == nil {
+		return nil, &Problem{Reason: v1alpha1.ReasonResponseMappingInvalid,
+			Message: fmt.Sprintf("CustomerMapping %q named by spec.responseMappingRef was not found; create it (source %s, destination %s)", name, sys.Destination.Type, src.Type)}
+	}
+	if respSpec.Source.System != sys.Destination.Type || respSpec.Destination.System != src.Type {
+		return nil, &Problem{Reason: v1alpha1.ReasonResponseMappingInvalid,
+			Message: fmt.Sprintf("CustomerMapping %q named by spec.responseMappingRef must have source %s and destination %s, not %s and %s",
+				name, sys.Destination.Type, src.Type, respSpec.Source.System, respSpec.Destination.System)}
+	}
+	respSys, err := lookup(*respSpec)
+	if err != nil {
+		return nil, err
+	}
+	respProg, err := mapping.Compile(*respSpec, respSys, mapping.WithConfigMaps(in.ConfigMaps))
+	if err != nil {
+		return nil, fmt.Errorf("response mapping: %w", err)
+	}
+	answer, err := buildWriteBack(Inputs{Spec: *respSpec, Secrets: in.Secrets, Concurrency: in.Concurrency, Logger: in.Logger, Registry: in.Registry}, respSys, respProg)
+	if err != nil {
+		return nil, err
+	}
+	srcConn, err := connect(src, in.Spec.Source, &in.Spec, in)
+	if err != nil {
+		return nil, err
+	}
+	modelConn, err := connect(sys.Destination, in.Spec.Destination, &in.Spec, in)
+	if err != nil {
+		return nil, err
+	}
+	e := &enrich{
+		program: prog, answer: answer, apply: src.Apply,
+		responseFields: settings.ResponseFields, fingerprintField: settings.FingerprintField,
+		target: target(src, in.Spec.Source),
+	}
+	if e.model, err = as[Model](sys.Destination, modelConn, "Model"); err != nil {
+		return nil, err
+	}
+	if e.store, err = as[connector.Destination](src, srcConn, "Destination"); err != nil {
+		return nil, err
+	}
+	if e.src, err = as[connector.Source](src, srcConn, "Source"); err != nil {
+		return nil, err
+	}
+	if e.fingerprintField == "" {
+		e.fingerprintField = DefaultFingerprintField
+	}
+	for _, r := range in.Spec.AddRules {
+		if r.Destination.Field != "" {
+			e.fieldOrder = append(e.fieldOrder, string(r.Destination.Field))
+		} else {
+			e.fieldOrder = append(e.fieldOrder, r.Destination.CustomField)
+		}
+	}
+	e.validators = []named{{"source", srcConn}, {"destination", modelConn}, {"response mapping destination", answer.dest}}
+	return e, nil
+}
+
+// Validate checks the three connections, then that the response mapping
+// reads only what the answer will hold.
+func (e *enrich) Validate(ctx context.Context) error {
+	if err := validateAll(ctx, e.validators); err != nil {
+		return err
+	}
+	declared := map[string]bool{}
+	for _, f := range e.responseFields {
+		declared[f.Name] = true
+	}
+	var extra []string
+	for _, r := range e.answer.program.SourceFieldsRead() {
+		if !declared[r] {
+			extra = append(extra, fmt.Sprintf("%q", r))
+		}
+	}
+	if len(extra) > 0 {
+		return &Problem{Reason: v1alpha1.ReasonResponseMappingInvalid, Stalled: true,
+			Message: fmt.Sprintf("the response mapping reads %s, which spec.openAI.responseFields does not declare; "+
+				"declare them so the model is asked for them, or fix the response mapping", strings.Join(extra, ", "))}
+	}
+	return nil
+}
+
+func (e *enrich) Syncable() error { return nil }
+
+func (e *enrich) List(ctx context.Context, since time.Time) ([]string, error) {
+	return e.src.ListChanged(ctx, since)
 }
 
 // enrich sends one customer to the model and writes the answer back. The
@@ -54,37 +199,37 @@ type Usage struct {
 // from the one stored on the customer; writing the answer stores the new
 // fingerprint, so the write-back (and the update event it causes) never
 // leads to a second call.
-func (s *Syncer) enrich(ctx context.Context, id string, opts Options) Outcome {
-	e := s.Enrichment
+func (e *enrich) Sync(ctx context.Context, id string, opts Options) Outcome {
+	defer recordLocks.lock(e.target + "\x00" + id)()
 	out := Outcome{ID: id}
-	rec, err := s.findCustomer(ctx, id)
+	rec, err := e.findCustomer(ctx, id)
 	if err != nil {
 		return out.fail(stageFetch, err)
 	}
 	out.DestinationID = rec.ID
 	in := mapping.Input{Source: rec.Raw}
-	if skip, msg, err := s.Program.Filter(in); err != nil {
+	if skip, msg, err := e.program.Filter(in); err != nil {
 		return out.fail(stageMap, err)
 	} else if skip {
 		out.Action, out.Reason, out.Message = v1alpha1.ActionSkipped, v1alpha1.ReasonFilteredOut, msg
 		return out
 	}
-	mapped, err := s.Program.Map(in, mapping.Add)
+	mapped, err := e.program.Map(in, mapping.Add)
 	if err != nil {
 		return out.fail(stageMap, err)
 	}
-	if err := mapping.Validate(v1alpha1.SystemOpenAI, mapped.Payload, mapping.Add); err != nil {
+	if err := e.program.Validate(mapped.Payload, mapping.Add); err != nil {
 		return out.fail(stageMap, err)
 	}
-	if err := s.checkResponseFields(ctx); err != nil {
+	if err := e.checkResponseFields(ctx); err != nil {
 		return out.fail(stageObserve, err)
 	}
 	req := e.request(mapped.Payload)
-	fp, err := e.Model.Fingerprint(req)
+	fp, err := e.model.Fingerprint(req)
 	if err != nil {
 		return out.fail(stageMap, err)
 	}
-	if rec.CustomFields[e.FingerprintField] == fp {
+	if rec.CustomFields[e.fingerprintField] == fp {
 		out.Action = v1alpha1.ActionUnchanged
 		return out
 	}
@@ -94,7 +239,7 @@ func (s *Syncer) enrich(ctx context.Context, id string, opts Options) Outcome {
 		return out
 	}
 
-	ans, err := e.Model.Complete(ctx, req)
+	ans, err := e.model.Complete(ctx, req)
 	out.Usage = &Usage{ModelCalls: 1}
 	if ans != nil { // an unusable answer was still billed
 		out.Usage.PromptTokens = int64(ans.Usage.PromptTokens)
@@ -104,7 +249,7 @@ func (s *Syncer) enrich(ctx context.Context, id string, opts Options) Outcome {
 	if err != nil {
 		return out.failModel(err)
 	}
-	answer, err := e.Response.Map(mapping.Input{Source: ans.Fields, Destination: rec.Raw}, mapping.Update)
+	answer, err := e.answer.program.Map(mapping.Input{Source: ans.Fields, Destination: rec.Raw}, mapping.Update)
 	if err != nil {
 		return out.fail(stageMap, err)
 	}
@@ -115,30 +260,31 @@ func (s *Syncer) enrich(ctx context.Context, id string, opts Options) Outcome {
 	// The stored fingerprint describes the customer as it will be after
 	// this write: when the answer changes a field that is also sent (the
 	// seed maps Comment both ways), the next sync still finds nothing new.
-	after, err := s.Program.Map(mapping.Input{Source: mapping.ApplyIPaaS(rec.Raw, p)}, mapping.Add)
+	after, err := e.program.Map(mapping.Input{Source: e.apply(rec.Raw, p)}, mapping.Add)
 	if err != nil {
 		return out.fail(stageMap, err)
 	}
-	if fp, err = e.Model.Fingerprint(e.request(after.Payload)); err != nil {
+	if fp, err = e.model.Fingerprint(e.request(after.Payload)); err != nil {
 		return out.fail(stageMap, err)
 	}
-	p.CustomFields[e.FingerprintField] = fp
+	p.CustomFields[e.fingerprintField] = fp
 	if len(mapping.Diff(p, rec)) == 0 {
 		out.Action = v1alpha1.ActionUnchanged
 		return out
 	}
-	if _, err := e.Writer.Update(ctx, rec.ID, p); err != nil {
+	if _, err := e.answer.dest.Update(ctx, rec.ID, p); err != nil {
 		return out.fail(stageWrite, err)
 	}
 	out.Action = v1alpha1.ActionUpdated
 	return out
 }
 
-// findCustomer finds an iPaaS.com customer by the seed's identifier, its
-// CustomerNumber, or else by its iPaaS.com id (what iPaaS.com's hooks send).
-func (s *Syncer) findCustomer(ctx context.Context, id string) (*customer.Record, error) {
-	store := s.Enrichment.Store
-	matches, err := store.FindByNaturalKey(ctx, connector.NaturalKey{Field: connector.KeyCustomerNumber, Value: id})
+// findCustomer finds a customer by the seed's identifier, its
+// CustomerNumber (the store's natural key), or else by its own id (what
+// iPaaS.com's hooks send).
+func (e *enrich) findCustomer(ctx context.Context, id string) (*customer.Record, error) {
+	byNumber := customer.Payload{Fields: map[string]any{string(v1alpha1.FieldCustomerNumber): id}}
+	matches, err := e.store.FindByNaturalKey(ctx, connector.NaturalKey{SourceID: id, Payload: byNumber})
 	if err != nil && !errors.Is(err, connector.ErrUnsupported) {
 		return nil, err
 	}
@@ -146,9 +292,9 @@ func (s *Syncer) findCustomer(ctx context.Context, id string) (*customer.Record,
 	case 1:
 		return matches[0], nil
 	case 0:
-		return store.Get(ctx, id)
+		return e.store.Get(ctx, id)
 	default:
-		return nil, &mapping.RecordError{Reason: v1alpha1.ReasonCollision, Field: "CustomerNumber",
+		return nil, &customer.RecordError{Reason: v1alpha1.ReasonCollision, Field: "CustomerNumber",
 			Message: fmt.Sprintf("%d iPaaS.com customers share CustomerNumber %q; merge or renumber them", len(matches), id)}
 	}
 }
@@ -156,9 +302,8 @@ func (s *Syncer) findCustomer(ctx context.Context, id string) (*customer.Record,
 // checkResponseFields is the seed's Invalid Prompt Request check, made
 // before the model is called: every custom field the answer is written to,
 // and the fingerprint field, must exist in iPaaS.com.
-func (s *Syncer) checkResponseFields(ctx context.Context) error {
-	e := s.Enrichment
-	defs, err := e.Writer.CustomFieldDefinitions(ctx)
+func (e *enrich) checkResponseFields(ctx context.Context) error {
+	defs, err := e.answer.dest.CustomFieldDefinitions(ctx)
 	if err != nil {
 		return err
 	}
@@ -167,7 +312,7 @@ func (s *Syncer) checkResponseFields(ctx context.Context) error {
 		have[d.Name] = true
 	}
 	var missing []string
-	for _, f := range append(e.Response.CustomFields(), e.FingerprintField) {
+	for _, f := range append(e.answer.program.CustomFields(), e.fingerprintField) {
 		if !have[f] {
 			missing = append(missing, fmt.Sprintf("%q", f))
 		}
@@ -175,19 +320,19 @@ func (s *Syncer) checkResponseFields(ctx context.Context) error {
 	if len(missing) == 0 {
 		return nil
 	}
-	return &mapping.RecordError{Reason: v1alpha1.ReasonInvalidPromptRequest, Field: strings.Join(missing, ", "),
+	return &customer.RecordError{Reason: v1alpha1.ReasonInvalidPromptRequest, Field: strings.Join(missing, ", "),
 		Message: "request field not found: the answer is written to custom field(s) " + strings.Join(missing, ", ") +
 			" that iPaaS.com does not define for customers; create them in iPaaS.com (or fix the prompt and the response mapping); the model was not called"}
 }
 
 // request orders the mapped fields as the rules list them; PromptText
 // becomes the system message and is not repeated among the fields.
-func (e *Enrichment) request(p customer.Payload) openai.Request {
-	req := openai.Request{ResponseFields: e.ResponseFields}
+func (e *enrich) request(p customer.Payload) openai.Request {
+	req := openai.Request{ResponseFields: e.responseFields}
 	if v, ok := p.Fields[string(v1alpha1.FieldPromptText)]; ok {
 		req.Prompt = fmt.Sprint(v)
 	}
-	for _, name := range e.FieldOrder {
+	for _, name := range e.fieldOrder {
 		if name == string(v1alpha1.FieldPromptText) {
 			continue
 		}

@@ -5,7 +5,7 @@ import (
 
 	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
 	"github.com/customersync/customer-sync-operator/internal/connector"
-	"github.com/customersync/customer-sync-operator/internal/mapping"
+	"github.com/customersync/customer-sync-operator/internal/customer"
 )
 
 // stage is where in the transfer an error happened; it picks the reason of
@@ -27,9 +27,14 @@ const maxMessage = 1000
 // and a message that says what to do.
 func (o Outcome) fail(st stage, err error) Outcome {
 	o.Changes = nil
-	var re *mapping.RecordError
+	var re *customer.RecordError
 	if errors.As(err, &re) {
 		o.Action, o.Reason, o.Message = v1alpha1.ActionFailed, re.Reason, shorten(re.Message)
+		return o
+	}
+	var p *Problem
+	if errors.As(err, &p) {
+		o.Action, o.Reason, o.Message = v1alpha1.ActionFailed, p.Reason, shorten(p.Message)
 		return o
 	}
 	class, retryAfter := connector.Classify(err)
@@ -44,7 +49,7 @@ func (o Outcome) fail(st stage, err error) Outcome {
 	switch {
 	case st == stageFetch && errors.Is(err, connector.ErrNotFound):
 		o.Reason = v1alpha1.ReasonSourceRecordNotFound
-		o.Message = shorten("the source has no customer " + quote(o.ID) + "; check the ID (99minds: customer_ and 18 hex digits): " + err.Error())
+		o.Message = shorten("the source has no customer " + quote(o.ID) + "; check that the ID is the source system's own id of the customer: " + err.Error())
 	case errors.Is(err, connector.ErrUnauthorized), errors.Is(err, connector.ErrForbidden):
 		o.Reason = ReasonUnauthorized
 		o.Message = shorten(err.Error() + "; check the credentials Secret and its permissions")

@@ -23,7 +23,7 @@ const janeID = "customer_35b4d7776af9ac875a"
 type fixture struct {
 	nn *ninetynineminds.Server
 	ip *ipaas.Server
-	s  *syncer.Syncer
+	s  syncer.Flow
 }
 
 func newFixture(t testing.TB, collision v1alpha1.CollisionHandling) *fixture {
@@ -45,10 +45,12 @@ func newFixture(t testing.TB, collision v1alpha1.CollisionHandling) *fixture {
 	m.Spec.Source.Endpoint, m.Spec.Destination.Endpoint = f.nn.URL, f.ip.URL
 	m.Spec.CollisionHandling = collision
 	f.s, err = syncer.Build(syncer.Inputs{
-		Spec:                   m.Spec,
-		SourceCredentials:      map[string][]byte{"apiKey": []byte("k1")},
-		DestinationCredentials: map[string][]byte{"apiKey": []byte("k2")},
-		Registry:               connector.NewRegistry(),
+		Spec: m.Spec,
+		Secrets: map[string]map[string][]byte{
+			m.Spec.Source.CredentialsSecretRef.Name:      {"apiKey": []byte("k1")},
+			m.Spec.Destination.CredentialsSecretRef.Name: {"apiKey": []byte("k2")},
+		},
+		Registry: connector.NewRegistry(),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -103,6 +105,8 @@ func TestCollisionHandling(t *testing.T) {
 
 // A record created by an attempt that stopped before linking is adopted
 // even under collisionHandling Error: it holds exactly what Add would write.
+// It is completed as an Add: the Update rules (Company, Comment) are not
+// applied, as they would not have been had the attempt not been interrupted.
 func TestInterruptedCreateIsAdoptedNotDuplicated(t *testing.T) {
 	f := newFixture(t, v1alpha1.CollisionError)
 	ctx := context.Background()
@@ -112,13 +116,20 @@ func TestInterruptedCreateIsAdoptedNotDuplicated(t *testing.T) {
 	rec := f.ip.FindByCustomerNumber(janeID)[0]
 	// Keep the record, drop the link: what a crash between create and link
 	// leaves behind.
+	rec.ExternalIDs = nil
 	f.ip.Reset()
 	if _, err := f.ip.Seed(ipaas.Data{Customers: []ipaas.Customer{rec}}); err != nil {
 		t.Fatal(err)
 	}
+	if _, linked := f.ip.Lookup(4711, janeID); linked {
+		t.Fatal("the link survived the reset; the test proves nothing")
+	}
 	again := f.s.Sync(ctx, janeID, syncer.Options{})
-	if again.Action == v1alpha1.ActionCreated || again.Action == v1alpha1.ActionFailed || again.DestinationID != rec.ID {
-		t.Fatalf("resync %+v, want customer %s adopted", again, rec.ID)
+	if again.Action != v1alpha1.ActionCreated || again.DestinationID != rec.ID {
+		t.Fatalf("resync %+v, want customer %s completed as Created", again, rec.ID)
+	}
+	if got := f.ip.FindByCustomerNumber(janeID)[0]; got.Company != "" {
+		t.Errorf("Company = %q: the Update rules finished an interrupted Add", got.Company)
 	}
 	if n := len(f.ip.FindByCustomerNumber(janeID)); n != 1 {
 		t.Fatalf("%d customers with the number, want 1", n)

@@ -218,7 +218,7 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 	note(err)
 	_, err = c.Get(ctx, "999")
 	note(err)
-	_, err = c.FindByNaturalKey(ctx, connector.NaturalKey{Field: connector.KeyEmailAddress, Value: "nobody@example.com"})
+	_, err = c.SearchCustomers(ctx, ipaas.FieldEmailAddress, "nobody@example.com")
 	note(err)
 	s.Reset() // revokes every token: the next call gets 401, its refresh fails, a new sign-in works
 	note(c.Validate(ctx))

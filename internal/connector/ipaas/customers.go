@@ -74,20 +74,38 @@ func (c *Connector) ListChanged(ctx context.Context, since time.Time) ([]string,
 	return ids, nil
 }
 
-// FindByNaturalKey searches by CustomerNumber or EmailAddress; the search
-// answers an array, empty when nothing matches.
+// FindByNaturalKey finds the customers whose CustomerNumber is the mapped
+// record's: iPaaS.com requires a CustomerNumber, and the mappings write one
+// that identifies the source record.
 func (c *Connector) FindByNaturalKey(ctx context.Context, key connector.NaturalKey) ([]*customer.Record, error) {
-	switch key.Field {
-	case connector.KeyCustomerNumber, connector.KeyEmailAddress:
+	number := key.Value(FieldCustomerNumber)
+	if number == "" {
+		return []*customer.Record{}, nil // the caveats report the missing number
+	}
+	return c.SearchCustomers(ctx, FieldCustomerNumber, number)
+}
+
+// The fields SearchCustomers can search by [doc for EmailAddress, assumed
+// for CustomerNumber].
+const (
+	FieldCustomerNumber = "CustomerNumber"
+	FieldEmailAddress   = "EmailAddress"
+)
+
+// SearchCustomers returns the customers whose field equals value; the
+// search answers an array, empty when nothing matches.
+func (c *Connector) SearchCustomers(ctx context.Context, field, value string) ([]*customer.Record, error) {
+	switch field {
+	case FieldCustomerNumber, FieldEmailAddress:
 	default:
 		return nil, connector.Unsupported(System, "SearchCustomers", "iPaaS.com searches by CustomerNumber or EmailAddress only")
 	}
-	if key.Value == "" {
-		return nil, connector.Invalid(System, "SearchCustomers", map[string][]string{key.Field: {"a search value is required"}})
+	if value == "" {
+		return nil, connector.Invalid(System, "SearchCustomers", map[string][]string{field: {"a search value is required"}})
 	}
 	var items []map[string]any
 	if err := c.client.Do(ctx, connector.Call{Operation: "SearchCustomers", Method: http.MethodGet,
-		Path: pathCustomers, Query: searchQuery(key.Field, key.Value), Out: &items}); err != nil {
+		Path: pathCustomers, Query: searchQuery(field, value), Out: &items}); err != nil {
 		return nil, err
 	}
 	out := make([]*customer.Record, 0, len(items))
@@ -101,8 +119,9 @@ func (c *Connector) FindByNaturalKey(ctx context.Context, key connector.NaturalK
 	return out, nil
 }
 
-// Create stores a new customer and returns it with its id.
-func (c *Connector) Create(ctx context.Context, p customer.Payload) (*customer.Record, error) {
+// Create stores a new customer and returns it with its id; the caller links
+// it to sourceID (see Link), iPaaS.com keeps links apart from the customer.
+func (c *Connector) Create(ctx context.Context, _ string, p customer.Payload) (*customer.Record, error) {
 	body, err := toWire("CreateCustomer", p)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/customersync/customer-sync-operator/internal/connector"
+	"github.com/customersync/customer-sync-operator/internal/connector/ipaas"
 	"github.com/customersync/customer-sync-operator/internal/customer"
 	sim "github.com/customersync/customer-sync-operator/internal/simulator/ipaas"
 )
@@ -42,20 +43,24 @@ func TestGetAndFetch(t *testing.T) {
 func TestFindByNaturalKey(t *testing.T) {
 	s := start(t, sim.Options{})
 	c := newConnector(t, keyConfig(s.URL))
-	for _, key := range []connector.NaturalKey{
-		{Field: connector.KeyCustomerNumber, Value: "CUST-10045"},
-		{Field: connector.KeyEmailAddress, Value: "JOHN@example.com"},
-	} {
-		recs, err := c.FindByNaturalKey(ctx, key)
-		if err != nil || len(recs) != 1 || recs[0].ID != "158057" {
-			t.Errorf("%s: %v %v", key.Field, recs, err)
+	byNumber := func(n string) connector.NaturalKey {
+		return connector.NaturalKey{SourceID: "x", Payload: customer.Payload{Fields: map[string]any{"CustomerNumber": n}}}
+	}
+	recs, err := c.FindByNaturalKey(ctx, byNumber("CUST-10045"))
+	if err != nil || len(recs) != 1 || recs[0].ID != "158057" {
+		t.Errorf("by CustomerNumber: %v %v", recs, err)
+	}
+	recs, err = c.SearchCustomers(ctx, ipaas.FieldEmailAddress, "JOHN@example.com")
+	if err != nil || len(recs) != 1 || recs[0].ID != "158057" {
+		t.Errorf("by EmailAddress: %v %v", recs, err)
+	}
+	for _, n := range []string{"nobody", ""} {
+		recs, err = c.FindByNaturalKey(ctx, byNumber(n))
+		if err != nil || recs == nil || len(recs) != 0 {
+			t.Errorf("no match for %q must be an empty slice: %v %v", n, recs, err)
 		}
 	}
-	recs, err := c.FindByNaturalKey(ctx, connector.NaturalKey{Field: connector.KeyCustomerNumber, Value: "nobody"})
-	if err != nil || recs == nil || len(recs) != 0 {
-		t.Errorf("no match must be an empty slice: %v %v", recs, err)
-	}
-	if _, err := c.FindByNaturalKey(ctx, connector.NaturalKey{Field: "Company", Value: "Acme"}); !errors.Is(err, connector.ErrUnsupported) {
+	if _, err := c.SearchCustomers(ctx, "Company", "Acme"); !errors.Is(err, connector.ErrUnsupported) {
 		t.Errorf("search by Company: %v", err)
 	}
 }
@@ -73,7 +78,7 @@ func TestCreateUpdateLinkLookup(t *testing.T) {
 		t.Fatalf("FindByLink unlinked: %v", err)
 	}
 
-	rec, err := c.Create(ctx, customer.Payload{
+	rec, err := c.Create(ctx, ext, customer.Payload{
 		Fields: map[string]any{"CustomerNumber": ext, "FirstName": "Max", "LastName": "Mustermann",
 			"EmailAddress": "max@example.com", "CategoryId": int64(12), "Categories": []any{map[string]any{"id": int64(12), "name": "VIP"}}},
 		CustomFields: map[string]string{"99minds Loyalty Points Synced": "true", "99minds Loyalty Points Balance": "120"},
@@ -97,6 +102,16 @@ func TestCreateUpdateLinkLookup(t *testing.T) {
 	if id, ok := s.Lookup(systemID, ext); !ok || id != rec.ID {
 		t.Errorf("simulator link %q %v", id, ok)
 	}
+	// The same link read from the customer's side, as the reverse flow
+	// (iPaaS.com → 99minds) reads it.
+	doc, err := c.Fetch(ctx, rec.ID)
+	if err != nil || c.LinkedID(doc) != ext {
+		t.Errorf("LinkedID = %q (%v), want %s", c.LinkedID(doc), err, ext)
+	}
+	other := map[string]any{"external_ids": []any{map[string]any{"system_id": int64(systemID + 1), "external_id": "x"}}}
+	if got := c.LinkedID(other); got != "" {
+		t.Errorf("a link of another system counts as this one's: %q", got)
+	}
 
 	upd, err := c.Update(ctx, rec.ID, customer.Payload{
 		Fields:       map[string]any{"Company": "Acme", "Comment": "VIP since 2023"},
@@ -119,7 +134,7 @@ func TestCreateUpdateLinkLookup(t *testing.T) {
 func TestValidationCarriesFieldMessages(t *testing.T) {
 	s := start(t, sim.Options{})
 	c := newConnector(t, keyConfig(s.URL))
-	_, err := c.Create(ctx, customer.Payload{Fields: map[string]any{"CustomerNumber": "C-1", "FirstName": "A", "LastName": "B"}})
+	_, err := c.Create(ctx, "x", customer.Payload{Fields: map[string]any{"CustomerNumber": "C-1", "FirstName": "A", "LastName": "B"}})
 	var e *connector.Error
 	if !errors.As(err, &e) || e.Kind != connector.KindValidation || e.StatusCode != 400 || e.Class != connector.Permanent {
 		t.Fatalf("got %v", err)

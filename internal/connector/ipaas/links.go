@@ -51,6 +51,25 @@ func (c *Connector) FindByLink(ctx context.Context, externalID string) (*custome
 	return c.Get(ctx, id)
 }
 
+// LinkedID returns the id of the other system's record linked to an
+// iPaaS.com customer: the external_id of its external_ids entry for the
+// configured system id [doc: the customer shape]. "" when none is.
+func (c *Connector) LinkedID(doc map[string]any) string {
+	list, _ := doc["external_ids"].([]any)
+	for _, item := range list {
+		e, ok := item.(map[string]any)
+		if !ok {
+			continue
+		}
+		if n, ok := toInt(e["system_id"]); ok && n == c.systemID && c.systemID > 0 {
+			if id := idString(e["external_id"]); id != "" {
+				return id
+			}
+		}
+	}
+	return ""
+}
+
 // Link links externalID (for the configured system id) to customer id;
 // linking again is harmless.
 func (c *Connector) Link(ctx context.Context, id, externalID string) error {

@@ -30,6 +30,7 @@ type Connector struct {
 	client   *connector.Client
 	pageSize int
 	ensure   bool
+	index    clientIndex
 }
 
 var (

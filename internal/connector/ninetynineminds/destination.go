@@ -26,32 +26,47 @@ func (c *Connector) Get(ctx context.Context, id string) (*customer.Record, error
 	return toRecord(raw)
 }
 
-// FindByLink returns the customer an external-id link points to. The link
-// is the 99minds id itself (see linkedID); anything else cannot be looked
-// up, since the contract has no search.
-func (c *Connector) FindByLink(ctx context.Context, externalID string) (*customer.Record, error) {
-	id, ok := linkedID(externalID)
-	if !ok {
-		return nil, connector.Unsupported(System, "FindByLink",
-			"99minds can only be looked up by its own customer id (customer_ + 18 hex digits)")
+// FindByNaturalKey finds the customers an earlier Create made for the
+// source record: those whose client_customer_id is the source id. The
+// contract has no search, so the customer list is scanned, incrementally
+// (see clientIndex), and every candidate is read again to confirm it.
+func (c *Connector) FindByNaturalKey(ctx context.Context, key connector.NaturalKey) ([]*customer.Record, error) {
+	out := []*customer.Record{}
+	if key.SourceID == "" {
+		return out, nil
 	}
-	return c.Get(ctx, id)
+	ids, err := c.index.lookup(ctx, c, key.SourceID)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		rec, err := c.Get(ctx, id)
+		if errors.Is(err, connector.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if v, _ := rec.Raw[linkField].(string); v == key.SourceID {
+			out = append(out, rec)
+		}
+	}
+	return out, nil
 }
 
-// FindByNaturalKey is unsupported: the 99minds contract offers no search
-// by e-mail or customer number.
-func (c *Connector) FindByNaturalKey(context.Context, connector.NaturalKey) ([]*customer.Record, error) {
-	return nil, connector.Unsupported(System, "FindByNaturalKey", "the 99minds API cannot search customers")
-}
-
-// Create stores a new customer and, with EnsureCard, issues it a card. When
-// the card fails the created customer is returned with the error.
-func (c *Connector) Create(ctx context.Context, p customer.Payload) (*customer.Record, error) {
+// Create stores a new customer with client_customer_id set to the source
+// record's id, so that FindByNaturalKey finds it again, and, with
+// EnsureCard, issues it a card. When the card fails the created customer is
+// returned with the error.
+func (c *Connector) Create(ctx context.Context, sourceID string, p customer.Payload) (*customer.Record, error) {
 	body, err := toWire("CreateCustomer", p)
 	if err != nil {
 		return nil, err
 	}
 	delete(body, "id")
+	if sourceID != "" {
+		body[linkField] = sourceID
+	}
 	rec, err := c.save(ctx, "CreateCustomer", body)
 	if err != nil {
 		return nil, err
@@ -73,15 +88,6 @@ func (c *Connector) Update(ctx context.Context, id string, p customer.Payload) (
 		return nil, err
 	}
 	return rec, c.maybeEnsureCard(ctx, rec.ID)
-}
-
-// Link records the other system's id on the customer (see linkField).
-func (c *Connector) Link(ctx context.Context, id, externalID string) error {
-	if id == "" || externalID == "" {
-		return connector.Invalid(System, "Link", map[string][]string{"id": {"both ids are required"}})
-	}
-	_, err := c.save(ctx, "Link", updateBody(id, map[string]any{linkField: externalID}))
-	return err
 }
 
 // CustomFieldDefinitions returns none: 99minds has no custom fields.

@@ -8,14 +8,15 @@ import (
 	"github.com/customersync/customer-sync-operator/internal/connector"
 	"github.com/customersync/customer-sync-operator/internal/connector/ninetynineminds"
 	"github.com/customersync/customer-sync-operator/internal/customer"
+	sim "github.com/customersync/customer-sync-operator/internal/simulator/ninetynineminds"
 )
 
 func payload(fields map[string]any) customer.Payload { return customer.Payload{Fields: fields} }
 
-func TestCreateUpdateLink(t *testing.T) {
+func TestCreateStampsSourceIDAndUpdate(t *testing.T) {
 	s := start(t)
 	c := newConnector(t, config(s.URL, func(c *ninetynineminds.Config) { c.EnsureCard = true }))
-	rec, err := c.Create(ctx, payload(map[string]any{
+	rec, err := c.Create(ctx, "158056", payload(map[string]any{
 		"Name": "Max Mustermann", "Email": "max@example.com", "PhoneNumber": "+4915112345678", "Company": "Acme",
 	}))
 	if err != nil {
@@ -23,6 +24,9 @@ func TestCreateUpdateLink(t *testing.T) {
 	}
 	if rec.ID == "" || rec.Fields["Email"] != "max@example.com" || rec.Fields["Company"] != "Acme" || rec.Raw["id"] != rec.ID {
 		t.Fatalf("created record: %+v", rec)
+	}
+	if stored, _ := s.Customer(rec.ID); stored.ClientCustomerID != "158056" {
+		t.Errorf("client_customer_id = %q, want the source id", stored.ClientCustomerID)
 	}
 	cards := s.LoyaltyCards(rec.ID)
 	if len(cards) != 1 {
@@ -42,30 +46,48 @@ func TestCreateUpdateLink(t *testing.T) {
 	if n := len(s.LoyaltyCards(rec.ID)); n != 1 {
 		t.Errorf("update issued another card: %d cards", n)
 	}
-
-	if err := c.Link(ctx, rec.ID, "158056"); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Link(ctx, rec.ID, "158056"); err != nil {
-		t.Fatalf("linking again: %v", err)
-	}
-	stored, _ := s.Customer(rec.ID)
-	if stored.ClientCustomerID != "158056" {
-		t.Errorf("client_customer_id = %q", stored.ClientCustomerID)
-	}
-
-	got, err := c.FindByLink(ctx, rec.ID)
-	if err != nil || got.ID != rec.ID {
-		t.Fatalf("FindByLink: %+v %v", got, err)
-	}
-	if _, err := c.FindByLink(ctx, "customer_000000000000000000"); !errors.Is(err, connector.ErrNotFound) {
-		t.Errorf("FindByLink unknown id: %v", err)
-	}
-	if _, err := c.FindByLink(ctx, "158056"); !errors.Is(err, connector.ErrUnsupported) {
-		t.Errorf("FindByLink foreign id: %v", err)
-	}
 	if _, err := c.Get(ctx, rec.ID); err != nil {
 		t.Errorf("Get: %v", err)
+	}
+}
+
+// FindByNaturalKey finds what Create made for a source record, and the
+// index behind it lists only what changed since its last scan.
+func TestFindByNaturalKeyFindsWhatCreateMade(t *testing.T) {
+	s := start(t)
+	s.Generate(250) // three pages of customers that are not ours
+	c := newConnector(t, config(s.URL))
+	key := func(id string) connector.NaturalKey { return connector.NaturalKey{SourceID: id} }
+
+	got, err := c.FindByNaturalKey(ctx, key("158056"))
+	if err != nil || got == nil || len(got) != 0 {
+		t.Fatalf("nothing created yet: %v %v", got, err)
+	}
+	fullScan := s.CountFor(sim.RouteListCustomers)
+	if fullScan < 3 {
+		t.Fatalf("the first lookup listed %d pages, want every page", fullScan)
+	}
+	rec, err := c.Create(ctx, "158056", payload(map[string]any{"Name": "Rita Reverse", "Email": "rita@example.com"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err = c.FindByNaturalKey(ctx, key("158056"))
+	if err != nil || len(got) != 1 || got[0].ID != rec.ID {
+		t.Fatalf("FindByNaturalKey = %v %v, want %s", got, err, rec.ID)
+	}
+	if pages := s.CountFor(sim.RouteListCustomers) - fullScan; pages != 1 {
+		t.Errorf("the second lookup listed %d pages, want 1 (only what changed since the first)", pages)
+	}
+	if got, _ := c.FindByNaturalKey(ctx, key("158057")); len(got) != 0 {
+		t.Errorf("another source id found %v", got)
+	}
+	// A customer whose client_customer_id changed since it was indexed is
+	// not returned.
+	if _, err := c.Update(ctx, rec.ID, payload(map[string]any{"ClientCustomerId": "other"})); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := c.FindByNaturalKey(ctx, key("158056")); len(got) != 0 {
+		t.Errorf("a customer no longer stamped with the id was found: %v", got)
 	}
 }
 
@@ -91,7 +113,7 @@ func TestIssueLoyaltyCard(t *testing.T) {
 func TestValidationCarriesFieldMessages(t *testing.T) {
 	s := start(t)
 	c := newConnector(t, config(s.URL))
-	_, err := c.Create(ctx, payload(map[string]any{"Name": "No Mail"}))
+	_, err := c.Create(ctx, "", payload(map[string]any{"Name": "No Mail"}))
 	var e *connector.Error
 	if !errors.As(err, &e) || e.Kind != connector.KindValidation || e.StatusCode != 422 || e.Class != connector.Permanent {
 		t.Fatalf("got %v", err)
@@ -99,7 +121,7 @@ func TestValidationCarriesFieldMessages(t *testing.T) {
 	if want := map[string][]string{"email": {"email is required"}}; !reflect.DeepEqual(e.FieldErrors, want) {
 		t.Errorf("field errors %v, want %v", e.FieldErrors, want)
 	}
-	_, err = c.Create(ctx, payload(map[string]any{"Name": "Bad Phone", "Email": "p@example.com", "PhoneNumber": "12-34"}))
+	_, err = c.Create(ctx, "", payload(map[string]any{"Name": "Bad Phone", "Email": "p@example.com", "PhoneNumber": "12-34"}))
 	if !errors.As(err, &e) || len(e.FieldErrors["phone_number"]) != 1 {
 		t.Errorf("phone: %v", err)
 	}
@@ -108,7 +130,7 @@ func TestValidationCarriesFieldMessages(t *testing.T) {
 func TestPayloadCheckedBeforeSending(t *testing.T) {
 	s := start(t)
 	c := newConnector(t, config(s.URL))
-	_, err := c.Create(ctx, customer.Payload{
+	_, err := c.Create(ctx, "", customer.Payload{
 		Fields:       map[string]any{"EmailAddress": "x@example.com", "Email": []any{"a"}},
 		CustomFields: map[string]string{"Known To Film": "TRUE"},
 	})
@@ -124,11 +146,6 @@ func TestPayloadCheckedBeforeSending(t *testing.T) {
 func TestUnsupportedAndEmpty(t *testing.T) {
 	s := start(t)
 	c := newConnector(t, config(s.URL))
-	for _, key := range []string{connector.KeyEmailAddress, connector.KeyCustomerNumber} {
-		if _, err := c.FindByNaturalKey(ctx, connector.NaturalKey{Field: key, Value: "x"}); !errors.Is(err, connector.ErrUnsupported) {
-			t.Errorf("%s: %v", key, err)
-		}
-	}
 	defs, err := c.CustomFieldDefinitions(ctx)
 	if err != nil || defs == nil || len(defs) != 0 {
 		t.Errorf("custom fields: %v %v", defs, err)

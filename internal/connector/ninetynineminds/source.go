@@ -78,24 +78,30 @@ func (c *Connector) Fetch(ctx context.Context, id string) (map[string]any, error
 func (c *Connector) ListChanged(ctx context.Context, since time.Time) ([]string, error) {
 	var ids []string
 	seen := map[string]bool{}
-	for page := 1; page <= maxPages; page++ {
-		q := listQuery(page, c.pageSize, since)
-		var items []struct {
-			ID string `json:"id"`
+	err := c.eachCustomer(ctx, since, func(item map[string]any) {
+		if id, _ := item["id"].(string); id != "" && !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
 		}
-		m, err := c.get(ctx, "ListCustomers", pathCustomers, q, &items)
+	})
+	return ids, err
+}
+
+// eachCustomer pages through the customers updated at or after since (all
+// of them when since is zero) and hands each list item to fn.
+func (c *Connector) eachCustomer(ctx context.Context, since time.Time, fn func(map[string]any)) error {
+	for page := 1; page <= maxPages; page++ {
+		var items []map[string]any
+		m, err := c.get(ctx, "ListCustomers", pathCustomers, listQuery(page, c.pageSize, since), &items)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, it := range items {
-			if it.ID != "" && !seen[it.ID] {
-				seen[it.ID] = true
-				ids = append(ids, it.ID)
-			}
+			fn(it)
 		}
 		if len(items) == 0 || !m.hasMore(page, len(items), c.pageSize) {
-			break
+			return nil
 		}
 	}
-	return ids, nil
+	return nil
 }

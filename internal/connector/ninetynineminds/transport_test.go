@@ -163,7 +163,7 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 	note(err)
 	_, err = c.Fetch(ctx, "customer_000000000000000000")
 	note(err)
-	_, err = c.Create(ctx, payload(map[string]any{"Name": "x " + apiKey}))
+	_, err = c.Create(ctx, "", payload(map[string]any{"Name": "x " + apiKey}))
 	note(err)
 	_ = s.SetFaults(fault.Config{HangRate: 1})
 	note(c.Validate(ctx))

@@ -106,19 +106,10 @@ func parseError(body []byte) connector.ErrorDetail {
 	return d
 }
 
-// customerIDPattern is the 99minds customer id format [doc].
-var customerIDPattern = regexp.MustCompile(`^customer_[0-9a-f]{18}$`)
-
-// linkedID returns the 99minds id an external-id link points to.
-// 99minds keeps no link table [assumed]: the link is the 99minds id itself,
-// kept on the other system's record (iPaaS.com external_ids), so
-// FindByLink receives that id.
-func linkedID(externalID string) (string, bool) {
-	return externalID, customerIDPattern.MatchString(externalID)
-}
-
-// linkField is where Link records the other system's id on a 99minds
-// customer [assumed]: client_customer_id, the client's own customer id.
+// linkField holds, on a customer the operator created, the id of the source
+// record it was created for [assumed]: client_customer_id, the client's own
+// customer id. The link itself lives in the hub (iPaaS.com external ids);
+// this field lets an attempt that stopped before linking find its customer.
 const linkField = "client_customer_id"
 
 // standardFields maps the mapping's PascalCase names to 99minds JSON.
