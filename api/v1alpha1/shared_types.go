@@ -96,7 +96,8 @@ type SystemEndpoint struct {
 
 	// SystemID is the id iPaaS.com gives the other system of this mapping;
 	// it keys the external-id links that decide between Add and Update.
-	// Required when the destination is IPaaS and the source is NinetyNineMinds.
+	// Set it on the IPaaS end of a mapping between IPaaS and NinetyNineMinds,
+	// whichever way it runs: iPaaS.com keeps the links of both directions.
 	// +kubebuilder:validation:Minimum=1
 	// +optional
 	SystemID *int32 `json:"systemID,omitempty"`

@@ -63,8 +63,8 @@ func TestSamplesPointOnlyAtTheSimulators(t *testing.T) {
 			t.Errorf("%s %s still has a placeholder or a real service:\n%s", o.GetKind(), o.GetName(), b)
 		}
 	}
-	if kinds["CustomerMapping"] < 3 || kinds["CustomerSyncRequest"] < 4 || kinds["Secret"] < 3 {
-		t.Fatalf("loaded %v; kustomization.yaml lists 3 Secrets, 3 mappings and 4 requests", kinds)
+	if kinds["CustomerMapping"] < 4 || kinds["CustomerSyncRequest"] < 5 || kinds["Secret"] < 3 {
+		t.Fatalf("loaded %v; kustomization.yaml lists 3 Secrets, 4 mappings and 5 requests", kinds)
 	}
 
 	byName := map[string]*unstructured.Unstructured{}
@@ -82,6 +82,8 @@ func TestSamplesPointOnlyAtTheSimulators(t *testing.T) {
 		{"ipaas-to-openai", "destination", ep.openai + "/v1"},
 		{"openai-to-ipaas", "source", ""}, // the answer, not a service
 		{"openai-to-ipaas", "destination", ep.ipaas},
+		{"ipaas-to-ninetynineminds", "source", ep.ipaas},
+		{"ipaas-to-ninetynineminds", "destination", ep.nn},
 	} {
 		if got := endpoint(c.mapping, c.side); got != c.want {
 			t.Errorf("%s %s endpoint = %q, want %q", c.mapping, c.side, got, c.want)
@@ -115,7 +117,10 @@ func TestSimulatorDataHoldsEverySampleCustomer(t *testing.T) {
 		nn = append(nn, c.ID)
 	}
 	for _, c := range ipaasData().Customers {
-		ip = append(ip, c.CustomerNumber)
+		ip = append(ip, c.CustomerNumber) // the OpenAI flow's identifier
+		if c.ID != "" {
+			ip = append(ip, c.ID) // the reverse flow's
+		}
 	}
 	for _, o := range objs {
 		if o.GetKind() != "CustomerSyncRequest" {

@@ -17,6 +17,7 @@ import (
 
 	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
 	"github.com/customersync/customer-sync-operator/internal/simulator/ipaas"
+	simnn "github.com/customersync/customer-sync-operator/internal/simulator/ninetynineminds"
 	simopenai "github.com/customersync/customer-sync-operator/internal/simulator/openai"
 )
 
@@ -210,6 +211,11 @@ func (d *demo) report(ctx context.Context, objs []*unstructured.Unstructured, af
 	}
 	failures = append(failures, f...)
 	f, err = d.reportOpenAI(ctx, reqs)
+	if err != nil {
+		return nil, err
+	}
+	failures = append(failures, f...)
+	f, err = d.reportReverse(ctx, reqs)
 	if err != nil {
 		return nil, err
 	}
@@ -510,4 +516,86 @@ func history(reqs []sampleRequest, id string) string {
 		}
 	}
 	return strings.Join(parts, ", then ")
+}
+
+// reportReverse prints what the iPaaS.com → 99minds sample wrote, syncs the
+// same customer once more, and checks that 99minds holds exactly one
+// customer for it, linked from iPaaS.com and issued a loyalty card.
+func (d *demo) reportReverse(ctx context.Context, reqs []sampleRequest) ([]string, error) {
+	var failures []string
+	for _, s := range reqs {
+		if s.r.Spec.DryRun || s.m.Spec.Source.System != v1alpha1.SystemIPaaS || s.m.Spec.Destination.System != v1alpha1.SystemNinetyNineMinds {
+			continue
+		}
+		again := &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": v1alpha1.GroupVersion.String(), "kind": "CustomerSyncRequest",
+			"metadata": map[string]any{"name": s.r.Name + "-again", "namespace": d.o.namespace},
+			"spec":     map[string]any{"mappingRef": map[string]any{"name": s.m.Name}, "customerIDs": toAny(s.r.Spec.CustomerIDs)},
+		}}
+		d.step(fmt.Sprintf("iPaaS.com → 99minds: %s synced once; syncing the same customers again", s.r.Name))
+		if err := d.createAndWait(ctx, []*unstructured.Unstructured{again}); err != nil {
+			return nil, err
+		}
+		second := &v1alpha1.CustomerSyncRequest{}
+		if err := d.c.Get(ctx, d.key(again.GetName()), second); err != nil {
+			return nil, err
+		}
+		if problem := verdict(second); problem != "" {
+			failures = append(failures, fmt.Sprintf("%s: %s", second.Name, problem))
+		}
+		var nn struct {
+			Customers []simnn.Customer `json:"customers"`
+		}
+		if err := getJSON(ctx, d.ep.nn+"/_admin/customers", &nn); err != nil {
+			return nil, err
+		}
+		var links []ipaas.Link
+		if err := getJSON(ctx, d.ep.ipaas+"/_admin/links", &links); err != nil {
+			return nil, err
+		}
+		for i, res := range s.r.Status.Results {
+			var made []simnn.Customer
+			for _, c := range nn.Customers {
+				if c.ClientCustomerID == res.ID {
+					made = append(made, c)
+				}
+			}
+			if len(made) != 1 {
+				failures = append(failures, fmt.Sprintf("99minds holds %d customers created for iPaaS.com customer %s, want exactly 1", len(made), res.ID))
+				continue
+			}
+			c := made[0]
+			var card struct {
+				Cards []simnn.LoyaltyCard `json:"loyalty_cards"`
+			}
+			if err := getJSON(ctx, d.ep.nn+"/_admin/customers/"+c.ID, &card); err != nil {
+				return nil, err
+			}
+			d.say("99minds customer %s for iPaaS.com customer %s: %q <%s>, company %q, notes %q, %d loyalty card(s)",
+				c.ID, res.ID, c.Name, c.Email, c.Company, c.Notes, len(card.Cards))
+			d.say("first sync: %s; second sync: %s", res.Action, second.Status.Results[i].Action)
+			if len(card.Cards) != 1 {
+				failures = append(failures, fmt.Sprintf("99minds customer %s has %d loyalty cards, want the 1 issued at create", c.ID, len(card.Cards)))
+			}
+			linked := false
+			for _, l := range links {
+				if l.InternalID == res.ID && l.ExternalID == c.ID {
+					linked = true
+					d.say("external-id link in iPaaS.com: system %d, %s → %s (finds the 99minds customer next time)", l.SystemID, l.ExternalID, l.InternalID)
+				}
+			}
+			if !linked {
+				failures = append(failures, fmt.Sprintf("iPaaS.com customer %s is not linked to 99minds customer %s", res.ID, c.ID))
+			}
+		}
+	}
+	return failures, nil
+}
+
+func toAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
 }

@@ -15,6 +15,9 @@ const (
 	omarID    = "customer_8f2c1e9a0b7d6c5e4f"
 	liID      = "customer_0a1b2c3d4e5f607182"
 	openaiCNo = "CUST-10045"
+	// ritaID is the iPaaS.com customer the reverse sample (iPaaS.com →
+	// 99minds) names by its iPaaS.com id.
+	ritaID = "158200"
 )
 
 // simConfig is the part of cmd/simulator's -config file the demo uses (the
@@ -107,13 +110,18 @@ func ninetyNineMindsData() *ninetynineminds.Data {
 	}
 }
 
-// ipaasData is the iPaaS.com customer the OpenAI sample request names (the
-// seed's example CustomerNumber). Its id is left to the simulator.
+// ipaasData are the iPaaS.com customers the sample requests name: the one
+// the OpenAI sample names by the seed's example CustomerNumber (its id is
+// left to the simulator), then the one the reverse sample names by its id.
 func ipaasData() *ipaas.Data {
 	return &ipaas.Data{Customers: []ipaas.Customer{{
 		CustomerNumber: openaiCNo, FirstName: "Maria", LastName: "Lopez", EmailAddress: "maria.lopez@example.com",
 		Company: "Lopez Catering", Comment: "Met at the Berlin film festival",
 		Categories:      []ipaas.Category{{ID: 12, Name: "VIP"}},
+		CreatedDatetime: ipaas.Time{Time: day}, UpdatedDatetime: ipaas.Time{Time: day},
+	}, {
+		ID: ritaID, CustomerNumber: "CUST-20001", FirstName: "Rita", LastName: "Reverse", EmailAddress: "rita.reverse@example.com",
+		Company: "Reverse Records", Comment: "Signed up in the iPaaS.com portal",
 		CreatedDatetime: ipaas.Time{Time: day}, UpdatedDatetime: ipaas.Time{Time: day},
 	}}}
 }
