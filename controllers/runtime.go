@@ -50,6 +50,9 @@ func (e *ReferenceError) Error() string { return e.Message }
 // Get returns the mapping's Flow, building it if anything it depends on
 // changed since the last call.
 func (r *Runtimes) Get(ctx context.Context, m *v1alpha1.CustomerMapping) (syncer.Flow, error) {
+	if err := syncer.Check(m.Spec); err != nil {
+		return nil, err // before any reference is read: nothing it names can help
+	}
 	in, key, err := r.inputs(ctx, m)
 	if err != nil {
 		return nil, err

@@ -178,6 +178,12 @@ func TestInvalidObjectsAreRejected(t *testing.T) {
 		{"missing systemID for 99minds to iPaaS", edit(t, validMapping, func(s map[string]any) {
 			delete(s["destination"].(map[string]any), "systemID")
 		}), []string{"spec.destination.systemID", "systemID"}},
+		{"missing source systemID for iPaaS to 99minds", edit(t, validMapping, func(s map[string]any) {
+			s["source"], s["destination"] = s["destination"], s["source"]
+			delete(s["source"].(map[string]any), "systemID")
+			rule(s, 1)["destination"].(map[string]any)["field"] = "Email"
+			s["addRules"] = s["addRules"].([]any)[1:]
+		}), []string{"spec.source.systemID", "external ids"}},
 		{"lookup with table and configMapRef", edit(t, validMapping, func(s map[string]any) {
 			r := rule(s, 1)
 			delete(r, "sourceField")

@@ -147,23 +147,65 @@ func TestSeedMappingCaveats(t *testing.T) {
 		{func(d map[string]any) { d["email"] = "" }, v1alpha1.ReasonMissingEmailAddress, "EmailAddress"},
 		{func(d map[string]any) { d["name"] = "Cher" }, v1alpha1.ReasonMissingNameFields, "LastName"},
 		{func(d map[string]any) { d["id"] = "" }, v1alpha1.ReasonMissingCustomerNumber, "CustomerNumber"},
+		// Absent keys, not only empty values: a source field that feeds a
+		// required destination field is that field's caveat, not a formula
+		// failure, however the rule reads it (Field rule, firstWord(), id).
+		{func(d map[string]any) { delete(d, "email") }, v1alpha1.ReasonMissingEmailAddress, "EmailAddress"},
+		{func(d map[string]any) { delete(d, "name") }, v1alpha1.ReasonMissingNameFields, "FirstName"},
+		{func(d map[string]any) { delete(d, "id") }, v1alpha1.ReasonMissingCustomerNumber, "CustomerNumber"},
 	}
 	for _, tc := range cases {
-		doc := loadRecord(t, "ninetynineminds_customer.json")
-		tc.edit(doc)
-		if err := NormalizeSource(v1alpha1.SystemNinetyNineMinds, doc); err != nil {
-			t.Fatal(err)
+		for _, set := range []RuleSet{Add, Update} {
+			doc := loadRecord(t, "ninetynineminds_customer.json")
+			tc.edit(doc)
+			if err := p.NormalizeSource(doc); err != nil {
+				t.Fatal(err)
+			}
+			res, err := p.Map(Input{Source: doc}, set)
+			if err != nil {
+				t.Fatalf("%s (%s): Map failed instead of the caveat: %v", tc.reason, set, err)
+			}
+			recordErr(t, p.Validate(res.Payload, set), tc.reason, tc.field)
 		}
-		res, err := p.Map(Input{Source: doc}, Add)
+	}
+
+	// A field that is not required still fails the rule when its source is
+	// absent, naming the rule: the user has to say what the default is.
+	doc := loadRecord(t, "ninetynineminds_customer.json")
+	delete(doc, "loyalty_cards")
+	delete(doc, "transactions")
+	s := spec(fieldRule("nickname", field(v1alpha1.FieldCompany)))
+	_, err := mustCompile(t, s).Map(Input{Source: doc}, Add)
+	recordErr(t, err, v1alpha1.ReasonMappingFailed, "spec.addRules[0] (Company)", "source field nickname is missing")
+
+	// The reverse sample, iPaaS.com → 99minds: the seed's iPaaS caveat
+	// (both names populate the 99minds Name) and 99minds' mandatory Email.
+	reverse := compileSample(t, sampleIPaaSToNinetyNineMinds)
+	for _, tc := range []struct {
+		drop   string
+		reason string
+		field  string
+	}{
+		{"email_address", v1alpha1.ReasonMissingEmailAddress, "Email"},
+		{"last_name", v1alpha1.ReasonMissingNameFields, "Name"},
+		{"first_name", v1alpha1.ReasonMissingNameFields, "Name"},
+	} {
+		doc := loadRecord(t, "ipaas_customer.json")
+		delete(doc, tc.drop)
+		res, err := reverse.Map(Input{Source: doc}, Add)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("without %s: %v", tc.drop, err)
 		}
-		recordErr(t, Validate(v1alpha1.SystemIPaaS, res.Payload, Add), tc.reason, tc.field)
+		recordErr(t, reverse.Validate(res.Payload, Add), tc.reason, tc.field)
+	}
+	full, err := reverse.Map(Input{Source: loadRecord(t, "ipaas_customer.json")}, Add)
+	if err != nil || reverse.Validate(full.Payload, Add) != nil || full.Payload.Fields["Name"] == "" {
+		t.Errorf("a complete iPaaS.com customer: %+v %v", full.Payload, err)
 	}
 
 	// The OpenAI request without a CustomerNumber: the seed's scenario 2.
 	openai := compileSample(t, sampleIPaaSToOpenAI)
-	doc := loadRecord(t, "ipaas_customer.json")
+	doc = loadRecord(t, "ipaas_customer.json")
 	delete(doc, "customer_number")
 	res, err := openai.Map(Input{Source: doc}, Add)
 	if err != nil {

@@ -34,6 +34,8 @@ const (
 	sampleNinetyNineMinds = "sync_v1alpha1_customermapping_ninetynineminds_to_ipaas.yaml"
 	sampleIPaaSToOpenAI   = "sync_v1alpha1_customermapping_ipaas_to_openai.yaml"
 	sampleOpenAIToIPaaS   = "sync_v1alpha1_customermapping_openai_to_ipaas.yaml"
+	// sampleIPaaSToNinetyNineMinds is the reverse flow.
+	sampleIPaaSToNinetyNineMinds = "sync_v1alpha1_customermapping_ipaas_to_ninetynineminds.yaml"
 )
 
 func loadSample(tb testing.TB, file string) v1alpha1.CustomerMapping {

@@ -161,7 +161,7 @@ func (f *fixture) mapping(name string, source v1alpha1.SystemType, events ...v1a
 		m.Spec.AddRules = []v1alpha1.Rule{{Type: v1alpha1.RuleField, SourceField: "email",
 			Destination: v1alpha1.RuleDestination{Field: v1alpha1.FieldEmailAddress}}}
 	default:
-		m.Spec.Destination.System = v1alpha1.SystemNinetyNineMinds
+		m.Spec.Destination.System, m.Spec.Source.SystemID = v1alpha1.SystemNinetyNineMinds, ptr.To[int32](4711)
 		m.Spec.AddRules = []v1alpha1.Rule{{Type: v1alpha1.RuleField, SourceField: "email_address",
 			Destination: v1alpha1.RuleDestination{Field: v1alpha1.FieldEmail}}}
 	}

@@ -60,18 +60,64 @@ func Build(in Inputs) (Flow, error) {
 	if err != nil {
 		return nil, err
 	}
+	kind := flowOf(sys)
+	if err := kind.check(sys); err != nil {
+		return nil, err
+	}
 	prog, err := mapping.Compile(in.Spec, sys, mapping.WithConfigMaps(in.ConfigMaps))
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case sys.Destination.Capabilities.Model:
+	switch kind {
+	case flowEnrich:
 		return buildEnrich(in, sys, prog)
-	case !sys.Source.Capabilities.ReadByID:
+	case flowWriteBack:
 		return buildWriteBack(in, sys, prog)
 	default:
 		return buildTransfer(in, sys, prog)
 	}
+}
+
+// Check refuses, from the spec alone, a mapping its systems cannot run, so
+// the caller can say so before reading anything the mapping names.
+func Check(spec v1alpha1.CustomerMappingSpec) error {
+	sys, err := lookup(spec)
+	if err != nil {
+		return err
+	}
+	return flowOf(sys).check(sys)
+}
+
+// flowKind is the flow a mapping runs, chosen from its systems.
+type flowKind int
+
+const (
+	// flowTransfer moves records from the source to the destination.
+	flowTransfer flowKind = iota
+	// flowEnrich asks a model about a record and writes the answer back.
+	flowEnrich
+	// flowWriteBack is a response mapping: the enrich flow's second half.
+	flowWriteBack
+)
+
+func flowOf(sys mapping.Systems) flowKind {
+	switch {
+	case sys.Destination.Capabilities.Model:
+		return flowEnrich
+	case !sys.Source.Capabilities.ReadByID:
+		return flowWriteBack
+	}
+	return flowTransfer
+}
+
+func (k flowKind) check(sys mapping.Systems) error {
+	switch k {
+	case flowEnrich:
+		return checkEnrich(sys)
+	case flowWriteBack:
+		return checkWriteBack(sys)
+	}
+	return checkTransfer(sys)
 }
 
 func lookup(spec v1alpha1.CustomerMappingSpec) (mapping.Systems, error) {

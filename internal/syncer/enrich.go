@@ -60,10 +60,19 @@ type writeBack struct {
 	validators []named
 }
 
-func buildWriteBack(in Inputs, sys mapping.Systems, prog *mapping.Program) (*writeBack, error) {
+// checkWriteBack refuses a response mapping whose destination cannot take
+// the answer.
+func checkWriteBack(sys mapping.Systems) error {
 	if !sys.Destination.Capabilities.Update {
-		return nil, unsupported("%s → %s: %s cannot update records, so the answer cannot be written back",
+		return unsupported("%s → %s: %s cannot update records, so the answer cannot be written back",
 			sys.Source.Name, sys.Destination.Name, sys.Destination.Name)
+	}
+	return nil
+}
+
+func buildWriteBack(in Inputs, sys mapping.Systems, prog *mapping.Program) (*writeBack, error) {
+	if err := checkWriteBack(sys); err != nil {
+		return nil, err
 	}
 	conn, err := connect(sys.Destination, in.Spec.Destination, &in.Spec, in)
 	if err != nil {
@@ -94,13 +103,21 @@ func (w *writeBack) Sync(_ context.Context, id string, _ Options) Outcome {
 	return Outcome{ID: id}.fail(stageFetch, w.Syncable())
 }
 
+// checkEnrich refuses a model flow whose source cannot take the answer and
+// its fingerprint back.
+func checkEnrich(sys mapping.Systems) error {
+	src := sys.Source
+	if c := src.Capabilities; !c.ReadByID || !c.Update || !c.CustomFields || src.Apply == nil {
+		return unsupported("%s → %s: asking a model needs a source that is read by id, updated and has custom fields "+
+			"(the answer and its fingerprint are written back to it); %s has %s",
+			src.Name, sys.Destination.Name, src.Name, strings.Join(src.Capabilities.List(), ", "))
+	}
+	return nil
+}
+
 func buildEnrich(in Inputs, sys mapping.Systems, prog *mapping.Program) (*enrich, error) {
 	src := sys.Source
 	dir := src.Name + " → " + sys.Destination.Name
-	if c := src.Capabilities; !c.ReadByID || !c.Update || !c.CustomFields || src.Apply == nil {
-		return nil, unsupported("%s: asking a model needs a source that is read by id, updated and has custom fields "+
-			"(the answer and its fingerprint are written back to it); %s has %s", dir, src.Name, strings.Join(src.Capabilities.List(), ", "))
-	}
 	settings := in.Spec.OpenAI
 	if settings == nil || in.Spec.ResponseMappingRef == nil {
 		return nil, unsupported("%s: a mapping to a model needs spec.openAI and spec.responseMappingRef", dir)

@@ -37,9 +37,6 @@ type named struct {
 }
 
 func buildTransfer(in Inputs, sys mapping.Systems, prog *mapping.Program) (*transfer, error) {
-	if err := checkTransfer(sys); err != nil {
-		return nil, err
-	}
 	srcConn, err := connect(sys.Source, in.Spec.Source, &in.Spec, in)
 	if err != nil {
 		return nil, err
