@@ -28,6 +28,8 @@ type Runtimes struct {
 	Registry    *connector.Registry
 	Concurrency int
 	Logger      logr.Logger
+	// Build builds a flow from its inputs; nil is syncer.Build.
+	Build func(syncer.Inputs) (syncer.Flow, error)
 
 	mu      sync.Mutex
 	entries map[types.NamespacedName]runtimeEntry
@@ -65,7 +67,11 @@ func (r *Runtimes) Get(ctx context.Context, m *v1alpha1.CustomerMapping) (syncer
 	}
 	r.mu.Unlock()
 
-	s, err := syncer.Build(in)
+	build := r.Build
+	if build == nil {
+		build = syncer.Build
+	}
+	s, err := build(in)
 	if err != nil {
 		return nil, err
 	}

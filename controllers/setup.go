@@ -11,6 +11,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/customersync/customer-sync-operator/internal/connector"
+	"github.com/customersync/customer-sync-operator/internal/syncer"
 )
 
 // Options are the manager's tuning knobs, set by flags.
@@ -34,6 +35,9 @@ type Options struct {
 	MappingRetryInterval time.Duration
 	// PollOverlap is how far before its watermark each poll reads again.
 	PollOverlap time.Duration
+	// BuildFlow builds a mapping's runtime; nil is syncer.Build. Reconciler
+	// tests replace it with a fake flow.
+	BuildFlow func(syncer.Inputs) (syncer.Flow, error)
 }
 
 // BindFlags registers the options' flags.
@@ -82,6 +86,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		Registry:    connector.DefaultRegistry,
 		Concurrency: opts.RecordParallelism * opts.MaxConcurrentReconciles,
 		Logger:      ctrl.Log.WithName("connector"),
+		Build:       opts.BuildFlow,
 	}
 	rec := mgr.GetEventRecorder("customer-sync-operator")
 	if err := (&CustomerMappingReconciler{
