@@ -66,3 +66,22 @@ func runAll(b *testing.B, s syncer.Flow, ids []string, want v1alpha1.RecordActio
 		b.Fatalf("%d records not %s, first: %+v", len(bad), want, bad[0])
 	}
 }
+
+// BenchmarkSyncReverse measures iPaaS.com → 99minds creates over loopback
+// HTTP with 8 in flight: fetch of the iPaaS.com customer (its links come
+// with it), a client_customer_id lookup (one incremental list call after the
+// first), the create, the card check and issue, and the link written back.
+func BenchmarkSyncReverse(b *testing.B) {
+	f := newReverseFixture(b)
+	var ids []string
+	for _, c := range f.ip.Generate(b.N) {
+		ids = append(ids, c.ID)
+	}
+	b.ResetTimer()
+	runAll(b, f.s, ids, v1alpha1.ActionCreated)
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
+	if n := len(f.nn.Customers()); n != b.N {
+		b.Fatalf("99minds holds %d customers, want %d", n, b.N)
+	}
+}

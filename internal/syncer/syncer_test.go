@@ -58,6 +58,37 @@ func newFixture(t testing.TB, collision v1alpha1.CollisionHandling) *fixture {
 	return f
 }
 
+// newReverseFixture is the iPaaS.com → 99minds sample mapping against the
+// simulators.
+func newReverseFixture(t testing.TB) *fixture {
+	t.Helper()
+	f := &fixture{
+		nn: ninetynineminds.StartForTest(t, ninetynineminds.Options{APIKeys: []string{"k1"}}),
+		ip: ipaas.StartForTest(t, ipaas.Options{APIKeys: []string{"k2"}}),
+	}
+	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config", "samples", "sync_v1alpha1_customermapping_ipaas_to_ninetynineminds.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &v1alpha1.CustomerMapping{}
+	if err := yaml.UnmarshalStrict(data, m); err != nil {
+		t.Fatal(err)
+	}
+	m.Spec.Source.Endpoint, m.Spec.Destination.Endpoint = f.ip.URL, f.nn.URL
+	f.s, err = syncer.Build(syncer.Inputs{
+		Spec: m.Spec,
+		Secrets: map[string]map[string][]byte{
+			m.Spec.Source.CredentialsSecretRef.Name:      {"apiKey": []byte("k2")},
+			m.Spec.Destination.CredentialsSecretRef.Name: {"apiKey": []byte("k1")},
+		},
+		Registry: connector.NewRegistry(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
 // unlinked plants an iPaaS.com customer with Jane's CustomerNumber that no
 // link points at, as another tool or an interrupted sync would leave it.
 func (f *fixture) unlinked(t testing.TB, first string) {

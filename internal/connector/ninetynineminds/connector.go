@@ -3,6 +3,7 @@ package ninetynineminds
 import (
 	"context"
 	"net/url"
+	"time"
 
 	"github.com/customersync/customer-sync-operator/internal/connector"
 )
@@ -23,6 +24,9 @@ type Config struct {
 	// EnsureCard issues a loyalty card (amount 0) to a customer that has
 	// none whenever Create or Update writes it.
 	EnsureCard bool
+	// IndexRefresh is how often FindByNaturalKey lists what changed at most;
+	// default DefaultIndexRefresh, negative lists on every lookup.
+	IndexRefresh time.Duration
 }
 
 // Connector reads and writes 99minds customers.
@@ -56,7 +60,14 @@ func New(cfg Config) (*Connector, error) {
 	if ps <= 0 {
 		ps = defaultPageSize
 	}
-	return &Connector{client: client, pageSize: ps, ensure: cfg.EnsureCard}, nil
+	every := cfg.IndexRefresh
+	switch {
+	case every == 0:
+		every = DefaultIndexRefresh
+	case every < 0:
+		every = 0
+	}
+	return &Connector{client: client, pageSize: ps, ensure: cfg.EnsureCard, index: clientIndex{every: every}}, nil
 }
 
 // Validate lists one customer: cheap, and it proves the key is accepted.

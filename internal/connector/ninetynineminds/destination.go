@@ -69,8 +69,10 @@ func (c *Connector) Create(ctx context.Context, sourceID string, p customer.Payl
 	}
 	rec, err := c.save(ctx, "CreateCustomer", body)
 	if err != nil {
+		c.index.created(sourceID, "") // it may have been stored all the same
 		return nil, err
 	}
+	c.index.created(sourceID, rec.ID)
 	return rec, c.maybeEnsureCard(ctx, rec.ID)
 }
 

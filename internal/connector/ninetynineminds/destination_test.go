@@ -4,10 +4,12 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/customersync/customer-sync-operator/internal/connector"
 	"github.com/customersync/customer-sync-operator/internal/connector/ninetynineminds"
 	"github.com/customersync/customer-sync-operator/internal/customer"
+	"github.com/customersync/customer-sync-operator/internal/simulator/fault"
 	sim "github.com/customersync/customer-sync-operator/internal/simulator/ninetynineminds"
 )
 
@@ -52,42 +54,92 @@ func TestCreateStampsSourceIDAndUpdate(t *testing.T) {
 }
 
 // FindByNaturalKey finds what Create made for a source record, and the
-// index behind it lists only what changed since its last scan.
+// index behind it lists only what changed since its last list.
 func TestFindByNaturalKeyFindsWhatCreateMade(t *testing.T) {
 	s := start(t)
 	s.Generate(250) // three pages of customers that are not ours
-	c := newConnector(t, config(s.URL))
+	// No timed refresh during the test: what it finds comes from the first
+	// list and from what Create recorded.
+	c := newConnector(t, config(s.URL, func(c *ninetynineminds.Config) { c.IndexRefresh = time.Hour }))
 	key := func(id string) connector.NaturalKey { return connector.NaturalKey{SourceID: id} }
+	lists := func() int64 { return s.CountFor(sim.RouteListCustomers) }
 
 	got, err := c.FindByNaturalKey(ctx, key("158056"))
 	if err != nil || got == nil || len(got) != 0 {
 		t.Fatalf("nothing created yet: %v %v", got, err)
 	}
-	fullScan := s.CountFor(sim.RouteListCustomers)
-	if fullScan < 3 {
-		t.Fatalf("the first lookup listed %d pages, want every page", fullScan)
+	if lists() < 3 {
+		t.Fatalf("the first lookup listed %d pages, want every page", lists())
 	}
 	rec, err := c.Create(ctx, "158056", payload(map[string]any{"Name": "Rita Reverse", "Email": "rita@example.com"}))
 	if err != nil {
 		t.Fatal(err)
 	}
+	before := lists()
 	got, err = c.FindByNaturalKey(ctx, key("158056"))
 	if err != nil || len(got) != 1 || got[0].ID != rec.ID {
 		t.Fatalf("FindByNaturalKey = %v %v, want %s", got, err, rec.ID)
 	}
-	if pages := s.CountFor(sim.RouteListCustomers) - fullScan; pages != 1 {
-		t.Errorf("the second lookup listed %d pages, want 1 (only what changed since the first)", pages)
+	if n := lists() - before; n != 0 {
+		t.Errorf("finding what this connector created listed %d pages, want none", n)
 	}
 	if got, _ := c.FindByNaturalKey(ctx, key("158057")); len(got) != 0 {
 		t.Errorf("another source id found %v", got)
 	}
-	// A customer whose client_customer_id changed since it was indexed is
-	// not returned.
+	// A customer whose client_customer_id changed since is not returned.
 	if _, err := c.Update(ctx, rec.ID, payload(map[string]any{"ClientCustomerId": "other"})); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := c.FindByNaturalKey(ctx, key("158056")); len(got) != 0 {
 		t.Errorf("a customer no longer stamped with the id was found: %v", got)
+	}
+}
+
+// What another writer created is found on the next refresh, which lists
+// only what changed since the last one; a create whose outcome is unknown
+// makes the next lookup refresh at once.
+func TestFindByNaturalKeyRefreshesIncrementally(t *testing.T) {
+	s := start(t)
+	s.Generate(250)
+	c := newConnector(t, config(s.URL, func(c *ninetynineminds.Config) { c.IndexRefresh = -1 }))
+	key := connector.NaturalKey{SourceID: "158056"}
+	lists := func() int64 { return s.CountFor(sim.RouteListCustomers) }
+	if _, err := c.FindByNaturalKey(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	other := newConnector(t, config(s.URL))
+	made, err := other.Create(ctx, "158056", payload(map[string]any{"Name": "Rita Reverse", "Email": "rita@example.com"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := lists()
+	got, err := c.FindByNaturalKey(ctx, key)
+	if err != nil || len(got) != 1 || got[0].ID != made.ID {
+		t.Fatalf("FindByNaturalKey = %v %v, want %s created by another connector", got, err, made.ID)
+	}
+	if n := lists() - before; n != 1 {
+		t.Errorf("the refresh listed %d pages, want 1 (only what changed)", n)
+	}
+
+	slow := newConnector(t, config(s.URL, func(c *ninetynineminds.Config) { c.IndexRefresh = time.Hour }))
+	if _, err := slow.FindByNaturalKey(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetFaults(fault.Config{Paths: []string{"POST /api/v1/ipaas/customers"}, ErrorRate: 1, ErrorStatus: 503}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := slow.Create(ctx, "158099", payload(map[string]any{"Name": "Lost Answer", "Email": "lost@example.com"})); err == nil {
+		t.Fatal("the create did not fail")
+	}
+	if err := s.SetFaults(fault.Config{}); err != nil {
+		t.Fatal(err)
+	}
+	before = lists()
+	if _, err := slow.FindByNaturalKey(ctx, connector.NaturalKey{SourceID: "158099"}); err != nil {
+		t.Fatal(err)
+	}
+	if lists() == before {
+		t.Error("after a create with an unknown outcome the lookup did not list again")
 	}
 }
 
