@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"github.com/customersync/customer-sync-operator/internal/text"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -13,12 +14,7 @@ func setCondition(conds *[]metav1.Condition, gen int64, typ string, status metav
 	})
 }
 
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n-3] + "..."
-}
+func truncate(s string, n int) string { return text.Truncate(s, n) }
 
 func isTrue(conds []metav1.Condition, typ string) bool {
 	return meta.IsStatusConditionTrue(conds, typ)

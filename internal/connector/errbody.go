@@ -3,8 +3,8 @@ package connector
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/customersync/customer-sync-operator/internal/text"
 	"strings"
-	"unicode/utf8"
 )
 
 // maxMessage caps a vendor message kept in an error; statuses stay small.
@@ -104,9 +104,5 @@ func clip(s string) string {
 	if len(s) <= maxMessage {
 		return s
 	}
-	cut := maxMessage
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + fmt.Sprintf("… (%d bytes)", len(s))
+	return text.Truncate(s, maxMessage+len(text.Ellipsis)) + fmt.Sprintf(" (%d bytes)", len(s))
 }

@@ -3,6 +3,7 @@ package mapping
 import (
 	"errors"
 	"fmt"
+	"github.com/customersync/customer-sync-operator/internal/text"
 	"strings"
 )
 
@@ -69,13 +70,4 @@ func CompileErrors(err error) []*CompileError {
 
 // shorten bounds a value quoted in a message, so a message never carries a
 // whole document.
-func shorten(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && (s[cut]&0xC0) == 0x80 { // do not split a UTF-8 sequence
-		cut--
-	}
-	return s[:cut] + "…"
-}
+func shorten(s string, n int) string { return text.Truncate(s, n+len(text.Ellipsis)) }

@@ -6,6 +6,7 @@ import (
 	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
 	"github.com/customersync/customer-sync-operator/internal/connector"
 	"github.com/customersync/customer-sync-operator/internal/customer"
+	"github.com/customersync/customer-sync-operator/internal/text"
 )
 
 // stage is where in the transfer an error happened; it picks the reason of
@@ -73,9 +74,4 @@ const (
 
 func quote(s string) string { return "\"" + s + "\"" }
 
-func shorten(s string) string {
-	if len(s) <= maxMessage {
-		return s
-	}
-	return s[:maxMessage-3] + "..."
-}
+func shorten(s string) string { return text.Truncate(s, maxMessage) }

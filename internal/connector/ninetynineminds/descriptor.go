@@ -10,6 +10,7 @@ import (
 	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
 	"github.com/customersync/customer-sync-operator/internal/connector"
 	"github.com/customersync/customer-sync-operator/internal/customer"
+	"github.com/customersync/customer-sync-operator/internal/text"
 )
 
 // Descriptor is what the operator knows about 99minds: customers read by id
@@ -156,7 +157,7 @@ func amount(v any) (any, string) {
 		if f, err := strconv.ParseFloat(s, 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
 			return amount(f)
 		}
-		return nil, strconv.Quote(clip(x, 20))
+		return nil, strconv.Quote(text.Truncate(x, 20+len(text.Ellipsis)))
 	case bool:
 		return nil, "a boolean"
 	case []any:
@@ -166,15 +167,4 @@ func amount(v any) (any, string) {
 	default:
 		return nil, fmt.Sprintf("a %T", x)
 	}
-}
-
-// clip bounds a quoted value without splitting a UTF-8 sequence.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && (s[n]&0xC0) == 0x80 {
-		n--
-	}
-	return s[:n] + "…"
 }

@@ -9,11 +9,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	goopenai "github.com/sashabaranov/go-openai"
 
 	"github.com/customersync/customer-sync-operator/internal/connector"
+	"github.com/customersync/customer-sync-operator/internal/text"
 )
 
 // classify turns what go-openai returned into the shared *connector.Error,
@@ -140,14 +140,4 @@ func redactKeys(s string) string { return keyLike.ReplaceAllString(s, connector.
 // maxMessage caps a vendor message kept in an error, as the shared parser does.
 const maxMessage = 512
 
-func clip(s string) string {
-	s = strings.TrimSpace(s)
-	if len(s) <= maxMessage {
-		return s
-	}
-	cut := maxMessage
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
+func clip(s string) string { return text.Truncate(strings.TrimSpace(s), maxMessage+len(text.Ellipsis)) }
