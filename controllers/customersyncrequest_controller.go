@@ -58,9 +58,6 @@ type CustomerSyncRequestReconciler struct {
 	ChunkSize int
 	// RetryBackoff spaces the retries of a record that failed transiently.
 	RetryBackoff connector.Backoff
-	// QuickRetries is how many times a transient failure is retried at once,
-	// inside one attempt, when the server asks for a short wait.
-	QuickRetries int
 	Now          func() time.Time
 
 	listings sync.Map // request UID → []string, the sorted ids of a bulk sync
@@ -134,10 +131,13 @@ func (r *CustomerSyncRequestReconciler) Reconcile(ctx context.Context, req ctrl.
 	st.Phase = v1alpha1.PhaseRunning
 	setCondition(&st.Conditions, csr.Generation, v1alpha1.ConditionReconciling, metav1.ConditionTrue, v1alpha1.ReasonProgressing,
 		fmt.Sprintf("%d of %d records processed", st.Processed, st.Total))
+	if st.Started == 0 && st.Processed > 0 {
+		st.Started = st.Processed + st.Retrying // written before started existed
+	}
 
 	r.runChunk(ctx, csr, m, s, ids, now)
 
-	if int(st.Processed) >= len(ids) && countRetrying(st.Results) == 0 {
+	if int(st.Started) >= len(ids) && countRetrying(st.Results) == 0 {
 		r.finish(csr, m.Name, r.Now())
 		return r.expire(ctx, csr)
 	}
@@ -160,7 +160,7 @@ func (r *CustomerSyncRequestReconciler) runChunk(ctx context.Context, csr *v1alp
 			work = append(work, res.ID)
 		}
 	}
-	start := int(st.Processed)
+	start := int(st.Started)
 	end := start
 	if countRetrying(st.Results) < maxRetrying {
 		end = min(len(ids), start+r.ChunkSize-len(work))
@@ -180,22 +180,11 @@ func (r *CustomerSyncRequestReconciler) runChunk(ctx context.Context, csr *v1alp
 			res = &v1alpha1.RecordResult{ID: o.ID}
 			results[o.ID] = res
 		}
-		res.Attempts++
-		res.Action, res.DestinationID, res.Reason, res.Message = o.Action, o.DestinationID, o.Reason, o.Message
-		res.NextAttemptTime = nil
-		res.Changes = toChanges(o)
-		if o.Action == v1alpha1.ActionRetrying {
-			addUsage(csr, m.Name, o.Usage)
-			if res.Attempts > backoffLimit {
-				res.Action, res.Reason = v1alpha1.ActionFailed, v1alpha1.ReasonBackoffLimitExceeded
-				res.Message = truncate(fmt.Sprintf("failed %d times, more than backoffLimit %d; last error: %s", res.Attempts, backoffLimit, o.Message), 1024)
-			} else {
-				next := now.Add(r.RetryBackoff.Delay(int(res.Attempts-1), o.RetryAfter))
-				res.NextAttemptTime = &metav1.Time{Time: next}
-				continue
-			}
-		}
+		// Every attempt's usage is counted once, whatever its outcome.
 		addUsage(csr, m.Name, o.Usage)
+		if !record(res, o, backoffLimit, now, r.RetryBackoff) {
+			continue
+		}
 		recordsTotal.WithLabelValues(csr.Namespace, m.Name, string(res.Action)).Inc()
 		switch res.Action {
 		case v1alpha1.ActionFailed:
@@ -210,16 +199,40 @@ func (r *CustomerSyncRequestReconciler) runChunk(ctx context.Context, csr *v1alp
 			st.Succeeded++
 		}
 	}
-	st.Processed = int32(end)
+	st.Started = int32(end)
 	if csr.Spec.All != nil && end > 0 {
 		st.Cursor = ids[end-1]
 	}
 	st.Results = boundResults(results)
+	st.Processed = st.Succeeded + st.Failed + st.Skipped
+	st.Retrying = int32(countRetrying(st.Results))
 }
 
-// syncAll syncs records with bounded parallelism. A transient failure with
-// a short server-suggested wait is retried at once a few times, so that
-// brief rate limits do not cost a whole retry round.
+// record writes one attempt's outcome into the record's result and
+// reports whether the outcome is final. A transient failure is scheduled
+// for a durable retry after the backoff (at least the server's
+// Retry-After) until the record has had more than backoffLimit attempts,
+// which makes it fail with BackoffLimitExceeded. It is a pure function of
+// its inputs, so the retry policy is tested without a cluster.
+func record(res *v1alpha1.RecordResult, o syncer.Outcome, backoffLimit int32, now time.Time, backoff connector.Backoff) (final bool) {
+	res.Attempts++
+	res.Action, res.DestinationID, res.Reason, res.Message = o.Action, o.DestinationID, o.Reason, o.Message
+	res.NextAttemptTime = nil
+	res.Changes = toChanges(o)
+	if o.Action != v1alpha1.ActionRetrying {
+		return true
+	}
+	if res.Attempts > backoffLimit {
+		res.Action, res.Reason = v1alpha1.ActionFailed, v1alpha1.ReasonBackoffLimitExceeded
+		res.Message = truncate(fmt.Sprintf("failed %d times, more than backoffLimit %d; last error: %s", res.Attempts, backoffLimit, o.Message), 1024)
+		return true
+	}
+	res.NextAttemptTime = &metav1.Time{Time: now.Add(backoff.Delay(int(res.Attempts-1), o.RetryAfter))}
+	return false
+}
+
+// syncAll syncs records with bounded parallelism; each Sync is one attempt
+// (the syncer retries brief failures inside it).
 func (r *CustomerSyncRequestReconciler) syncAll(ctx context.Context, s syncer.Flow, ids []string, opts syncer.Options, ns, mappingName string) []syncer.Outcome {
 	out := make([]syncer.Outcome, len(ids))
 	sem := make(chan struct{}, max(1, r.Parallelism))
@@ -231,22 +244,8 @@ func (r *CustomerSyncRequestReconciler) syncAll(ctx context.Context, s syncer.Fl
 			defer wg.Done()
 			defer func() { <-sem }()
 			start := time.Now()
-			o := s.Sync(ctx, id, opts)
-			for try := 0; o.Transient && try < r.QuickRetries; try++ {
-				d := connector.Backoff{Base: 200 * time.Millisecond, Cap: 2 * time.Second}.Delay(try, o.RetryAfter)
-				if d > 5*time.Second {
-					break // a long wait is better spent off the worker
-				}
-				select {
-				case <-ctx.Done():
-					out[i] = o
-					return
-				case <-time.After(d):
-				}
-				o = s.Sync(ctx, id, opts)
-			}
+			out[i] = s.Sync(ctx, id, opts)
 			recordDuration.WithLabelValues(ns, mappingName).Observe(time.Since(start).Seconds())
-			out[i] = o
 		}()
 	}
 	wg.Wait()
@@ -274,11 +273,11 @@ func (r *CustomerSyncRequestReconciler) selection(ctx context.Context, csr *v1al
 	ids = append([]string(nil), ids...)
 	sort.Strings(ids)
 	ids = compact(ids)
-	// A restart lost the listing: realign Processed with the cursor.
+	// A restart lost the listing: realign Started with the cursor.
 	if c := csr.Status.Cursor; c != "" {
-		csr.Status.Processed = int32(sort.SearchStrings(ids, c))
-		if int(csr.Status.Processed) < len(ids) && ids[csr.Status.Processed] == c {
-			csr.Status.Processed++
+		csr.Status.Started = int32(sort.SearchStrings(ids, c))
+		if int(csr.Status.Started) < len(ids) && ids[csr.Status.Started] == c {
+			csr.Status.Started++
 		}
 	}
 	r.listings.Store(csr.UID, ids)
@@ -352,7 +351,7 @@ func (r *CustomerSyncRequestReconciler) deadline(csr *v1alpha1.CustomerSyncReque
 // else when the earliest retry is due (never after the deadline).
 func (r *CustomerSyncRequestReconciler) nextWake(csr *v1alpha1.CustomerSyncRequest, ids []string, now time.Time) time.Duration {
 	st := &csr.Status
-	if int(st.Processed) < len(ids) && countRetrying(st.Results) < maxRetrying {
+	if int(st.Started) < len(ids) && countRetrying(st.Results) < maxRetrying {
 		return time.Millisecond
 	}
 	wake := time.Duration(-1)
@@ -417,10 +416,11 @@ func (r *CustomerSyncRequestReconciler) finishDeadline(csr *v1alpha1.CustomerSyn
 			st.Failed++
 		}
 	}
-	if st.Total > st.Processed {
-		st.Failed += st.Total - st.Processed
+	if st.Total > st.Started {
+		st.Failed += st.Total - st.Started
 	}
 	st.Results = boundResults(results)
+	st.Processed, st.Retrying = st.Succeeded+st.Failed+st.Skipped, 0
 	st.CompletionTime = &metav1.Time{Time: now}
 	st.Phase = v1alpha1.PhaseFailed
 	msg := fmt.Sprintf("activeDeadlineSeconds (%d) passed with %d of %d records processed; unfinished records count as failed",

@@ -30,6 +30,9 @@ type Runtimes struct {
 	Logger      logr.Logger
 	// Build builds a flow from its inputs; nil is syncer.Build.
 	Build func(syncer.Inputs) (syncer.Flow, error)
+	// Quick is how many times a flow retries a brief transient failure
+	// inside one attempt.
+	Quick int
 
 	mu      sync.Mutex
 	entries map[types.NamespacedName]runtimeEntry
@@ -96,7 +99,7 @@ func (r *Runtimes) Forget(name types.NamespacedName) {
 // ConfigMaps) and computes the cache key from their versions.
 func (r *Runtimes) inputs(ctx context.Context, m *v1alpha1.CustomerMapping) (syncer.Inputs, string, error) {
 	in := syncer.Inputs{
-		Spec: m.Spec, Concurrency: r.Concurrency, Logger: r.Logger, Registry: r.Registry,
+		Spec: m.Spec, Concurrency: r.Concurrency, QuickRetries: r.Quick, Logger: r.Logger, Registry: r.Registry,
 		Secrets: map[string]map[string][]byte{}, Mappings: map[string]*v1alpha1.CustomerMappingSpec{},
 		ConfigMaps: map[string]map[string]string{},
 	}
@@ -141,7 +144,7 @@ func (r *Runtimes) inputs(ctx context.Context, m *v1alpha1.CustomerMapping) (syn
 			cm := &corev1.ConfigMap{}
 			if err := r.Client.Get(ctx, types.NamespacedName{Namespace: m.Namespace, Name: name}, cm); err != nil {
 				if apierrors.IsNotFound(err) {
-					return in, "", &ReferenceError{Reason: ReasonLookupTableNotFound,
+					return in, "", &ReferenceError{Reason: v1alpha1.ReasonLookupTableNotFound,
 						Message: fmt.Sprintf("ConfigMap %q named by a lookupTranslation.configMapRef does not exist in namespace %q; create it or fix the name", name, m.Namespace)}
 				}
 				return in, "", err
@@ -165,6 +168,3 @@ func (r *Runtimes) secret(ctx context.Context, ns, name, field string) (map[stri
 	}
 	return sec.Data, sec.ResourceVersion, nil
 }
-
-// ReasonLookupTableNotFound: a lookup table's ConfigMap is missing.
-const ReasonLookupTableNotFound = "LookupTableNotFound"

@@ -87,6 +87,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		Concurrency: opts.RecordParallelism * opts.MaxConcurrentReconciles,
 		Logger:      ctrl.Log.WithName("connector"),
 		Build:       opts.BuildFlow,
+		Quick:       opts.QuickRetries,
 	}
 	rec := mgr.GetEventRecorder("customer-sync-operator")
 	if err := (&CustomerMappingReconciler{
@@ -97,7 +98,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	}
 	return (&CustomerSyncRequestReconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Runtimes: runtimes, Recorder: rec,
-		Parallelism: opts.RecordParallelism, ChunkSize: opts.ChunkSize, QuickRetries: opts.QuickRetries,
+		Parallelism: opts.RecordParallelism, ChunkSize: opts.ChunkSize,
 		RetryBackoff: connector.Backoff{Base: opts.RetryBaseDelay, Cap: opts.RetryMaxDelay},
 	}).SetupWithManager(mgr, opts)
 }

@@ -63,6 +63,8 @@ const (
 	// ReasonResponseMappingInvalid: the referenced response mapping is
 	// missing or unusable.
 	ReasonResponseMappingInvalid = "ResponseMappingInvalid"
+	// ReasonLookupTableNotFound: a lookup table's ConfigMap is missing.
+	ReasonLookupTableNotFound = "LookupTableNotFound"
 	// ReasonUnsupportedDirection: the mapping's systems cannot do what its
 	// flow needs (for example a destination that cannot find a record it
 	// created before, so every sync would create another).
@@ -109,6 +111,22 @@ const (
 	ReasonFilteredOut           = "FilteredOut"
 	ReasonCollision             = "DestinationCollision"
 	ReasonMappingFailed         = "MappingFailed"
+	// ReasonTransient marks a record that will be tried again.
+	ReasonTransient = "TransientError"
+	// ReasonUnauthorized: a system refused the credentials.
+	ReasonUnauthorized = "Unauthorized"
+	// ReasonSourceRequestFailed: the source refused the request.
+	ReasonSourceRequestFailed = "SourceRequestFailed"
+	// The model answered, but not usably (all permanent: asking again with
+	// the same prompt and fields gets the same kind of answer).
+	// ReasonRefused: the model refused instead of answering.
+	ReasonRefused = "Refused"
+	// ReasonTruncated: the token limit cut the answer off.
+	ReasonTruncated = "Truncated"
+	// ReasonContentFiltered: the content filter withheld the answer.
+	ReasonContentFiltered = "ContentFiltered"
+	// ReasonInvalidAnswer: no answer, or one that violates the schema.
+	ReasonInvalidAnswer = "InvalidAnswer"
 )
 
 // Phases of a CustomerSyncRequest, a summary of its conditions.

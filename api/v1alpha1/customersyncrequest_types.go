@@ -237,10 +237,20 @@ type CustomerSyncRequestStatus struct {
 	// +optional
 	Total int32 `json:"total"`
 
-	// Processed is how many records, in selection order, have a final
-	// outcome; a restarted operator resumes after them.
+	// Started is how many records, in selection order, have had at least
+	// one attempt; a restarted operator resumes after them.
+	// +optional
+	Started int32 `json:"started"`
+
+	// Processed is how many records have a final outcome: succeeded + failed
+	// + skipped.
 	// +optional
 	Processed int32 `json:"processed"`
+
+	// Retrying is how many records failed transiently and wait for another
+	// attempt (their results have action Retrying and nextAttemptTime).
+	// +optional
+	Retrying int32 `json:"retrying"`
 
 	// Cursor is, for a bulk (all) sync, the last source ID in sorted order
 	// with an outcome; a restarted operator resumes after it even if the
@@ -283,6 +293,7 @@ type CustomerSyncRequestStatus struct {
 // +kubebuilder:printcolumn:name="Total",type=integer,JSONPath=`.status.total`
 // +kubebuilder:printcolumn:name="Succeeded",type=integer,JSONPath=`.status.succeeded`
 // +kubebuilder:printcolumn:name="Failed",type=integer,JSONPath=`.status.failed`
+// +kubebuilder:printcolumn:name="Retrying",type=integer,JSONPath=`.status.retrying`
 // +kubebuilder:printcolumn:name="Status",type=string,JSONPath=`.status.phase`
 // +kubebuilder:printcolumn:name="Dry Run",type=boolean,JSONPath=`.spec.dryRun`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`

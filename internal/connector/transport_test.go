@@ -92,31 +92,23 @@ func TestTransportCanceledByCaller(t *testing.T) {
 	}
 }
 
-// TestRetryAfterHonoured measures the in-process retry wait after a 429.
-func TestRetryAfterHonoured(t *testing.T) {
+// TestRetryAfterIsClassified reads a 429's Retry-After into the error, for
+// the syncer's retry to honour; the connector itself does not retry.
+func TestRetryAfterIsClassified(t *testing.T) {
 	var calls atomic.Int32
-	var first, second atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if calls.Add(1) == 1 {
-			first.Store(time.Now().UnixNano())
-			w.Header().Set("Retry-After", "1")
-			w.WriteHeader(http.StatusTooManyRequests)
-			return
-		}
-		second.Store(time.Now().UnixNano())
-		_, _ = w.Write([]byte(`{"ok":true}`))
+		calls.Add(1)
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusTooManyRequests)
 	}))
 	defer srv.Close()
 	c := newClient(t, srv.URL, connector.TransportConfig{}, nil)
-	p := connector.RetryPolicy{Attempts: 2, Backoff: connector.Backoff{Base: time.Millisecond, Cap: time.Millisecond}}
-	n, err := p.Do(context.Background(), func(ctx context.Context) error {
-		return c.Do(ctx, connector.Call{Operation: "Get", Method: http.MethodGet, Path: "/x"})
-	})
-	if err != nil || n != 2 {
-		t.Fatalf("n=%d err=%v", n, err)
+	err := c.Do(context.Background(), connector.Call{Operation: "Get", Method: http.MethodGet, Path: "/x"})
+	if class, d := connector.Classify(err); class != connector.Transient || d != time.Second {
+		t.Fatalf("classified %s, %s: %v", class, d, err)
 	}
-	if gap := time.Duration(second.Load() - first.Load()); gap < time.Second {
-		t.Fatalf("retried after %s, before the 1s Retry-After", gap)
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("%d calls: the connector retried on its own", n)
 	}
 }
 

@@ -26,8 +26,11 @@ type Inputs struct {
 	// Concurrency is how many records are synced at once; it sizes the
 	// connection pools.
 	Concurrency int
-	Logger      logr.Logger
-	Registry    *connector.Registry
+	// QuickRetries is how many times Sync retries a brief transient
+	// failure at once, inside one attempt.
+	QuickRetries int
+	Logger       logr.Logger
+	Registry     *connector.Registry
 }
 
 // Reference is another CustomerMapping a flow uses: the enrich flow's

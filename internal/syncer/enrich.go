@@ -48,6 +48,7 @@ type enrich struct {
 	fieldOrder []string
 	target     string
 	validators []named
+	quick      int
 }
 
 // writeBack is a response mapping: it maps a model's answer and writes it to
@@ -156,7 +157,7 @@ func buildEnrich(in Inputs, sys mapping.Systems, prog *mapping.Program) (*enrich
 	e := &enrich{
 		program: prog, answer: answer, apply: src.Apply,
 		responseFields: settings.ResponseFields, fingerprintField: settings.FingerprintField,
-		target: target(src, in.Spec.Source),
+		target: target(src, in.Spec.Source), quick: in.QuickRetries,
 	}
 	if e.model, err = as[Model](sys.Destination, modelConn, "Model"); err != nil {
 		return nil, err
@@ -218,6 +219,11 @@ func (e *enrich) List(ctx context.Context, since time.Time) ([]string, error) {
 // leads to a second call.
 func (e *enrich) Sync(ctx context.Context, id string, opts Options) Outcome {
 	defer recordLocks.lock(e.target + "\x00" + id)()
+	return withQuickRetries(ctx, e.quick, func() Outcome { return e.once(ctx, id, opts) })
+}
+
+// once is one try: at most one model call.
+func (e *enrich) once(ctx context.Context, id string, opts Options) Outcome {
 	out := Outcome{ID: id}
 	rec, err := e.findCustomer(ctx, id)
 	if err != nil {

@@ -41,7 +41,7 @@ func (o Outcome) fail(st stage, err error) Outcome {
 	class, retryAfter := connector.Classify(err)
 	if class == connector.Transient {
 		o.Action, o.Transient, o.RetryAfter = v1alpha1.ActionRetrying, true, retryAfter
-		o.Reason = ReasonTransient
+		o.Reason = v1alpha1.ReasonTransient
 		o.Message = shorten(err.Error())
 		return o
 	}
@@ -52,25 +52,15 @@ func (o Outcome) fail(st stage, err error) Outcome {
 		o.Reason = v1alpha1.ReasonSourceRecordNotFound
 		o.Message = shorten("the source has no customer " + quote(o.ID) + "; check that the ID is the source system's own id of the customer: " + err.Error())
 	case errors.Is(err, connector.ErrUnauthorized), errors.Is(err, connector.ErrForbidden):
-		o.Reason = ReasonUnauthorized
+		o.Reason = v1alpha1.ReasonUnauthorized
 		o.Message = shorten(err.Error() + "; check the credentials Secret and its permissions")
 	case st == stageFetch:
-		o.Reason = ReasonSourceRequestFailed
+		o.Reason = v1alpha1.ReasonSourceRequestFailed
 	default:
 		o.Reason = v1alpha1.ReasonDestinationRejected
 	}
 	return o
 }
-
-// Reasons the syncer adds to those of api/v1alpha1.
-const (
-	// ReasonTransient marks a record that will be tried again.
-	ReasonTransient = "TransientError"
-	// ReasonUnauthorized: a system refused the credentials.
-	ReasonUnauthorized = "Unauthorized"
-	// ReasonSourceRequestFailed: the source refused the request.
-	ReasonSourceRequestFailed = "SourceRequestFailed"
-)
 
 func quote(s string) string { return "\"" + s + "\"" }
 

@@ -28,6 +28,7 @@ type transfer struct {
 	destLinks   connector.LinkStore
 	sourceLinks connector.LinkStore
 	validators  []named
+	quick       int
 }
 
 // named is a connection to validate and how to name it in a message.
@@ -46,7 +47,7 @@ func buildTransfer(in Inputs, sys mapping.Systems, prog *mapping.Program) (*tran
 		return nil, err
 	}
 	t := &transfer{
-		program: prog, collision: in.Spec.CollisionHandling, target: target(sys.Destination, in.Spec.Destination),
+		program: prog, collision: in.Spec.CollisionHandling, target: target(sys.Destination, in.Spec.Destination), quick: in.QuickRetries,
 		validators: []named{{"source", srcConn}, {"destination", dstConn}},
 	}
 	if t.collision == "" {
@@ -81,9 +82,14 @@ func (t *transfer) List(ctx context.Context, since time.Time) ([]string, error) 
 	return t.source.ListChanged(ctx, since)
 }
 
-// Sync transfers one record.
+// Sync transfers one record, retrying a brief transient failure at once.
 func (t *transfer) Sync(ctx context.Context, id string, opts Options) Outcome {
 	defer recordLocks.lock(t.target + "\x00" + id)()
+	return withQuickRetries(ctx, t.quick, func() Outcome { return t.once(ctx, id, opts) })
+}
+
+// once is one try of a record's transfer.
+func (t *transfer) once(ctx context.Context, id string, opts Options) Outcome {
 	out := Outcome{ID: id}
 	doc, err := t.source.Fetch(ctx, id)
 	if err != nil {

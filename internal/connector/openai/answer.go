@@ -7,6 +7,8 @@ import (
 	goopenai "github.com/sashabaranov/go-openai"
 
 	"github.com/customersync/customer-sync-operator/internal/connector"
+
+	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
 )
 
 // Answer is the model's answer for one customer.
@@ -35,14 +37,14 @@ type Reason string
 // same prompt and fields gets the same kind of answer.
 const (
 	// ReasonRefused: message.refusal was set instead of content.
-	ReasonRefused Reason = "Refused"
+	ReasonRefused Reason = v1alpha1.ReasonRefused
 	// ReasonTruncated: finish_reason "length", the token limit cut it off.
-	ReasonTruncated Reason = "Truncated"
+	ReasonTruncated Reason = v1alpha1.ReasonTruncated
 	// ReasonContentFiltered: finish_reason "content_filter".
-	ReasonContentFiltered Reason = "ContentFiltered"
+	ReasonContentFiltered Reason = v1alpha1.ReasonContentFiltered
 	// ReasonInvalidAnswer: no choice, no content, not JSON, or JSON that
 	// violates the response schema.
-	ReasonInvalidAnswer Reason = "InvalidAnswer"
+	ReasonInvalidAnswer Reason = v1alpha1.ReasonInvalidAnswer
 )
 
 // Sentinels for errors.Is, one per Reason.
