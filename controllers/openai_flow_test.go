@@ -8,6 +8,8 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
 	"github.com/customersync/customer-sync-operator/internal/simulator/fault"
@@ -272,4 +274,63 @@ func TestAzureOpenAIConfiguration(t *testing.T) {
 	if n := w.ai.CountFor(simopenai.RouteAzureChat); n != 1 {
 		t.Fatalf("%d calls on the Azure deployment route, want 1", n)
 	}
+}
+
+// Status, metrics and the model's own count agree call for call when the
+// write-back keeps failing: every attempt asks the model (its answer was
+// never stored), quick retries inside each attempt ask again, and the
+// record ends BackoffLimitExceeded. Before, the last attempt's usage was
+// counted twice and the quick retries' usage was dropped.
+func TestModelUsageMatchesTheCallsMade(t *testing.T) {
+	w := newAIWorld(t, nil)
+	if err := w.ip.SetFaults(fault.Config{Paths: []string{ipaas.RouteUpdateCustomer}, ErrorRate: 1, ErrorStatus: 503}); err != nil {
+		t.Fatal(err)
+	}
+	callsBefore := metricSum(t, "customersync_openai_calls_total", w.ns)
+	req := w.request("always-retried", requestMap, customerNo)
+	req.Spec.BackoffLimit = ptr.To(int32(2))
+	w.create(req)
+	csr := w.finished("always-retried", 60*time.Second)
+	res := result(csr, customerNo)
+	if res == nil || res.Reason != v1alpha1.ReasonBackoffLimitExceeded || res.Attempts != 3 {
+		t.Fatalf("result %+v, want BackoffLimitExceeded after 3 attempts", res)
+	}
+	made := w.chatCalls()
+	// 3 attempts, each a first try and testOptions' 2 quick retries.
+	if made != 9 {
+		t.Errorf("the model was asked %d times, want 9", made)
+	}
+	if u := csr.Status.OpenAI; u == nil || u.ModelCalls != made {
+		t.Errorf("status.openAI = %+v, want %d model calls", csr.Status.OpenAI, made)
+	}
+	if got := metricSum(t, "customersync_openai_calls_total", w.ns) - callsBefore; got != float64(made) {
+		t.Errorf("customersync_openai_calls_total rose by %v, want %d", got, made)
+	}
+	if csr.Status.Processed != 1 || csr.Status.Failed != 1 || csr.Status.Retrying != 0 {
+		t.Errorf("processed %d, failed %d, retrying %d", csr.Status.Processed, csr.Status.Failed, csr.Status.Retrying)
+	}
+}
+
+// metricSum adds up a counter's samples for one namespace on the manager's
+// registry.
+func metricSum(t *testing.T, name, ns string) float64 {
+	t.Helper()
+	families, err := ctrlmetrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := 0.0
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "namespace" && l.GetValue() == ns {
+					sum += m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return sum
 }
