@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -53,8 +55,9 @@ type CustomerMappingReconciler struct {
 // +kubebuilder:rbac:groups="",resources=secrets;configmaps,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
-// Reconcile validates one mapping and writes its status once, at the end.
-func (r *CustomerMappingReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, err error) {
+// Reconcile validates one mapping and writes its status once, at the end,
+// when it changed.
+func (r *CustomerMappingReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	m := &v1alpha1.CustomerMapping{}
 	if err := r.APIReader.Get(ctx, req.NamespacedName, m); err != nil {
 		if apierrors.IsNotFound(err) {
@@ -63,46 +66,56 @@ func (r *CustomerMappingReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	before := m.DeepCopy()
-	defer func() {
-		m.Status.ObservedGeneration = m.Generation
-		if perr := r.Status().Patch(ctx, m, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); perr != nil && !apierrors.IsNotFound(perr) {
-			err = errors.Join(err, perr)
+	result, err := r.reconcile(ctx, m)
+	if v, ok := m.Annotations[v1alpha1.AnnotationRequestedAt]; ok && err == nil {
+		m.Status.LastHandledReconcileAt = v
+	}
+	if reflect.DeepEqual(before.Status, m.Status) {
+		return result, err
+	}
+	if perr := r.Status().Patch(ctx, m, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); perr != nil {
+		switch {
+		case apierrors.IsNotFound(perr):
+		case apierrors.IsConflict(perr):
+			// Someone wrote the mapping meanwhile: read it again, quietly.
+			return ctrl.Result{Requeue: true}, nil
+		default:
+			return ctrl.Result{}, errors.Join(err, perr)
 		}
-	}()
+	}
+	return result, err
+}
 
+// reconcile runs the steps and summarizes them into m's conditions. Its
+// error is the controller's own failure; a mapping that cannot be used is
+// a condition, not an error.
+func (r *CustomerMappingReconciler) reconcile(ctx context.Context, m *v1alpha1.CustomerMapping) (ctrl.Result, error) {
 	r.checkConflicts(ctx, m)
-
 	if m.Spec.Suspend {
-		r.notReady(m, v1alpha1.ReasonSuspended, "the mapping is disabled (spec.suspend: true); sync requests that use it wait", false)
+		r.suspended(m)
 		return ctrl.Result{}, nil
 	}
-	s, reason, msg, stalled, verr := r.validate(ctx, m)
-	if verr != nil {
-		return ctrl.Result{}, verr
-	}
-	if reason != "" {
-		r.notReady(m, reason, msg, stalled)
-		if stalled {
-			return ctrl.Result{}, nil
-		}
-		return ctrl.Result{RequeueAfter: r.RetryInterval}, nil
+	meta.RemoveStatusCondition(&m.Status.Conditions, v1alpha1.ConditionSuspended)
+	flow, err := r.validate(ctx, m)
+	s := summaryOf(err, v1alpha1.ReasonValidated, "rules compiled; credentials and connections validated")
+	r.summarize(m, s)
+	var w *waiting
+	switch {
+	case errors.As(err, &w):
+		return ctrl.Result{RequeueAfter: w.after}, nil
+	case s.stalled:
+		return ctrl.Result{}, nil // the watches wake it when the spec or what it names changes
+	case err != nil:
+		return ctrl.Result{}, err
 	}
 
-	gen := m.Generation
-	if !isTrue(m.Status.Conditions, v1alpha1.ConditionReady) {
-		r.Recorder.Eventf(m, nil, corev1.EventTypeNormal, v1alpha1.ReasonValidated, "Validate", "mapping is ready: rules compiled, credentials and connections validated")
-	}
-	setCondition(&m.Status.Conditions, gen, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonValidated,
-		"rules compiled; credentials and connections validated")
-	setCondition(&m.Status.Conditions, gen, v1alpha1.ConditionReconciling, metav1.ConditionFalse, v1alpha1.ReasonValidated, "the mapping is validated")
-	setCondition(&m.Status.Conditions, gen, v1alpha1.ConditionStalled, metav1.ConditionFalse, v1alpha1.ReasonValidated, "the mapping is validated")
 	now := metav1.Now()
 	m.Status.LastValidatedTime = &now
 	interval := 10 * time.Minute
 	if m.Spec.ValidationInterval != nil && m.Spec.ValidationInterval.Duration > 0 {
 		interval = m.Spec.ValidationInterval.Duration
 	}
-	nextPoll, err := r.poll(ctx, m, s)
+	nextPoll, err := r.poll(ctx, m, flow)
 	if err != nil {
 		// The mapping stays Ready: polling failures are the source's, and
 		// the next poll covers the same window.
@@ -116,74 +129,74 @@ func (r *CustomerMappingReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	return ctrl.Result{RequeueAfter: interval}, nil
 }
 
-// validate returns the mapping's Flow, or a reason and message when the
-// mapping cannot be used. stalled is true when only a change of the spec
-// can help. err is for failures of the controller itself (the API server),
-// which are retried.
-func (r *CustomerMappingReconciler) validate(ctx context.Context, m *v1alpha1.CustomerMapping) (flow syncer.Flow, reason, msg string, stalled bool, err error) {
-	flow, err = r.Runtimes.Get(ctx, m)
+// summarize writes the mapping's conditions and emits an Event when Ready's
+// reason changes.
+func (r *CustomerMappingReconciler) summarize(m *v1alpha1.CustomerMapping, s summary) {
+	prev := summarize(&m.Status.Conditions, &m.Status.ObservedGeneration, m.Generation, s)
+	if prev == s.reason {
+		return
+	}
+	switch {
+	case s.ready == metav1.ConditionTrue:
+		r.Recorder.Eventf(m, nil, corev1.EventTypeNormal, s.reason, "Validate", "mapping is ready: %s", s.message)
+	case s.observed:
+		r.Recorder.Eventf(m, nil, corev1.EventTypeWarning, s.reason, "Validate", "%s", truncate(s.message, 1000))
+	}
+}
+
+// suspended reports a disabled mapping. It is not Ready and not failing:
+// a GitOps health check or `kubectl wait` must return for a mapping that is
+// disabled on purpose, and kstatus reads any Ready=False as InProgress, so
+// Ready is removed and Suspended=True says why.
+func (r *CustomerMappingReconciler) suspended(m *v1alpha1.CustomerMapping) {
+	msg := "the mapping is disabled (spec.suspend: true); sync requests that use it wait"
+	was := isTrue(m.Status.Conditions, v1alpha1.ConditionSuspended)
+	summarize(&m.Status.Conditions, &m.Status.ObservedGeneration, m.Generation, summary{observed: true})
+	setCondition(&m.Status.Conditions, m.Generation, v1alpha1.ConditionSuspended, metav1.ConditionTrue, v1alpha1.ReasonSuspended, msg)
+	if !was {
+		r.Recorder.Eventf(m, nil, corev1.EventTypeNormal, v1alpha1.ReasonSuspended, "Validate", "%s", msg)
+	}
+}
+
+// validate returns the mapping's Flow, or why it cannot be used: a
+// *stalling when only a change of the spec (or of what it names) can help,
+// a *waiting when a retry may, or the controller's own error.
+func (r *CustomerMappingReconciler) validate(ctx context.Context, m *v1alpha1.CustomerMapping) (syncer.Flow, error) {
+	flow, err := r.Runtimes.Get(ctx, m)
 	if err == nil {
-		err = flow.Validate(ctx)
-		if err != nil && !isProblem(err) {
-			return nil, v1alpha1.ReasonConnectionFailed, err.Error(), false, nil
+		if err = flow.Validate(ctx); err != nil && !isProblem(err) {
+			return nil, &waiting{v1alpha1.ReasonConnectionFailed, err.Error(), r.RetryInterval}
 		}
 	}
 	if err == nil {
-		return flow, "", "", false, nil
+		return flow, nil
 	}
 	var ref *ReferenceError
 	var p *syncer.Problem
 	switch {
 	case errors.As(err, &ref):
-		return nil, ref.Reason, ref.Message, false, nil
+		return nil, &waiting{ref.Reason, ref.Message, r.RetryInterval}
+	case errors.As(err, &p) && p.Stalled:
+		return nil, &stalling{p.Reason, p.Message}
 	case errors.As(err, &p):
-		return nil, p.Reason, p.Message, p.Stalled, nil
+		return nil, &waiting{p.Reason, p.Message, r.RetryInterval}
 	case len(mapping.CompileErrors(err)) > 0:
 		ces := mapping.CompileErrors(err)
 		msgs := make([]string, len(ces))
 		for i, ce := range ces {
 			msgs[i] = ce.Error()
 		}
-		return nil, ces[0].Reason, strings.Join(msgs, "; "), true, nil
+		return nil, &stalling{ces[0].Reason, strings.Join(msgs, "; ")}
 	case errors.Is(err, connector.ErrInvalidConfig):
-		return nil, v1alpha1.ReasonCredentialsNotFound, err.Error(), false, nil
+		return nil, &waiting{v1alpha1.ReasonCredentialsNotFound, err.Error(), r.RetryInterval}
 	default:
-		return nil, "", "", false, err
+		return nil, err
 	}
 }
 
 func isProblem(err error) bool {
 	var p *syncer.Problem
 	return errors.As(err, &p)
-}
-
-func (r *CustomerMappingReconciler) notReady(m *v1alpha1.CustomerMapping, reason, msg string, stalled bool) {
-	gen := m.Generation
-	prev := readyReason(m)
-	setCondition(&m.Status.Conditions, gen, v1alpha1.ConditionReady, metav1.ConditionFalse, reason, msg)
-	if stalled {
-		setCondition(&m.Status.Conditions, gen, v1alpha1.ConditionStalled, metav1.ConditionTrue, reason, msg)
-		setCondition(&m.Status.Conditions, gen, v1alpha1.ConditionReconciling, metav1.ConditionFalse, reason, "retrying cannot help; change the spec or the objects it names")
-	} else {
-		setCondition(&m.Status.Conditions, gen, v1alpha1.ConditionStalled, metav1.ConditionFalse, reason, "the controller keeps retrying")
-		setCondition(&m.Status.Conditions, gen, v1alpha1.ConditionReconciling, metav1.ConditionTrue, v1alpha1.ReasonProgressing, "retrying: "+msg)
-	}
-	if prev != reason {
-		typ := corev1.EventTypeWarning
-		if reason == v1alpha1.ReasonSuspended {
-			typ = corev1.EventTypeNormal
-		}
-		r.Recorder.Eventf(m, nil, typ, reason, "Validate", "%s", truncate(msg, 1000))
-	}
-}
-
-func readyReason(m *v1alpha1.CustomerMapping) string {
-	for _, c := range m.Status.Conditions {
-		if c.Type == v1alpha1.ConditionReady {
-			return c.Reason
-		}
-	}
-	return ""
 }
 
 // checkConflicts implements the mapping documents' Conflicting Mappings

@@ -142,9 +142,16 @@ func TestSuspendedMappingHoldsRequests(t *testing.T) {
 	m := w.sampleMapping(sample)
 	m.Spec.Suspend = true
 	w.create(m)
-	m = w.mappingCondition(mapping, v1alpha1.ConditionReady, metav1.ConditionFalse)
-	if c := condition(m.Status.Conditions, v1alpha1.ConditionReady); c.Reason != v1alpha1.ReasonSuspended {
-		t.Fatalf("Ready = %+v, want Suspended", c)
+	// Suspended, not failing: no Ready (kstatus would read Ready=False as
+	// in progress for ever), Suspended=True says why.
+	m = w.mappingCondition(mapping, v1alpha1.ConditionSuspended, metav1.ConditionTrue)
+	if c := condition(m.Status.Conditions, v1alpha1.ConditionSuspended); c.Reason != v1alpha1.ReasonSuspended {
+		t.Fatalf("Suspended = %+v", c)
+	}
+	for _, typ := range []string{v1alpha1.ConditionReady, v1alpha1.ConditionReconciling, v1alpha1.ConditionStalled} {
+		if c := condition(m.Status.Conditions, typ); c != nil {
+			t.Errorf("a suspended mapping has %+v", c)
+		}
 	}
 	w.create(w.request("held", mapping, janeID))
 	csr := &v1alpha1.CustomerSyncRequest{}

@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -77,19 +78,26 @@ func (r *CustomerSyncRequestReconciler) Reconcile(ctx context.Context, req ctrl.
 		return r.expire(ctx, csr)
 	}
 	before := csr.DeepCopy()
+	// progress is Reconciling's message while the request runs.
+	progress := "starting"
 	defer func() {
+		summarize(&csr.Status.Conditions, &csr.Status.ObservedGeneration, csr.Generation, requestSummary(csr, progress, err))
 		if equalStatus(before, csr) {
 			return
 		}
-		csr.Status.ObservedGeneration = csr.Generation
 		// An update carries the resourceVersion it read, so a write from a
 		// stale read fails instead of overwriting newer progress; the chunk
 		// is then redone, which is safe because every record's transfer is
 		// idempotent. (An update, not a patch: the counts are written even
 		// when zero, so kubectl's columns show 0 rather than nothing.)
-		if perr := r.Status().Update(ctx, csr); perr != nil && !apierrors.IsNotFound(perr) {
-			result = ctrl.Result{}
-			err = errors.Join(err, perr)
+		if perr := r.Status().Update(ctx, csr); perr != nil {
+			switch {
+			case apierrors.IsNotFound(perr):
+			case apierrors.IsConflict(perr):
+				result, err = ctrl.Result{Requeue: true}, nil // read it again, quietly
+			default:
+				result, err = ctrl.Result{}, errors.Join(err, perr)
+			}
 		}
 	}()
 
@@ -118,19 +126,16 @@ func (r *CustomerSyncRequestReconciler) Reconcile(ctx context.Context, req ctrl.
 		r.finishInvalid(csr, &waitReason{notSyncable.Reason, fmt.Sprintf("CustomerMapping %q: %s", m.Name, notSyncable.Message)})
 		return ctrl.Result{}, nil
 	}
-	setCondition(&st.Conditions, csr.Generation, v1alpha1.ConditionWaiting, metav1.ConditionFalse, v1alpha1.ReasonProgressing, "the mapping is Ready")
+	meta.RemoveStatusCondition(&st.Conditions, v1alpha1.ConditionWaiting)
 	st.MappingGeneration = m.Generation
 
-	ids, err := r.selection(ctx, csr, s)
-	if err != nil {
-		setCondition(&st.Conditions, csr.Generation, v1alpha1.ConditionReconciling, metav1.ConditionTrue, v1alpha1.ReasonProgressing,
-			"listing the source's customers failed, retrying: "+err.Error())
-		return ctrl.Result{RequeueAfter: r.RetryBackoff.ForError(0, err)}, nil
+	ids, lerr := r.selection(ctx, csr, s)
+	if lerr != nil {
+		progress = "listing the source's customers failed, retrying: " + lerr.Error()
+		return ctrl.Result{RequeueAfter: r.RetryBackoff.ForError(0, lerr)}, nil
 	}
 	st.Total = int32(len(ids))
 	st.Phase = v1alpha1.PhaseRunning
-	setCondition(&st.Conditions, csr.Generation, v1alpha1.ConditionReconciling, metav1.ConditionTrue, v1alpha1.ReasonProgressing,
-		fmt.Sprintf("%d of %d records processed", st.Processed, st.Total))
 	if st.Started == 0 && st.Processed > 0 {
 		st.Started = st.Processed + st.Retrying // written before started existed
 	}
@@ -141,8 +146,7 @@ func (r *CustomerSyncRequestReconciler) Reconcile(ctx context.Context, req ctrl.
 		r.finish(csr, m.Name, r.Now())
 		return r.expire(ctx, csr)
 	}
-	setCondition(&st.Conditions, csr.Generation, v1alpha1.ConditionReconciling, metav1.ConditionTrue, v1alpha1.ReasonProgressing,
-		fmt.Sprintf("%d of %d records processed, %d waiting to retry", st.Processed, st.Total, countRetrying(st.Results)))
+	progress = fmt.Sprintf("%d of %d records processed, %d waiting to retry", st.Processed, st.Total, st.Retrying)
 	return ctrl.Result{RequeueAfter: r.nextWake(csr, ids, r.Now())}, nil
 }
 
@@ -310,6 +314,10 @@ func (r *CustomerSyncRequestReconciler) mapping(ctx context.Context, csr *v1alph
 	if m.Spec.Suspend {
 		return nil, &waitReason{v1alpha1.ReasonMappingSuspended, fmt.Sprintf("CustomerMapping %q is suspended (spec.suspend); the request runs when it is enabled", name)}
 	}
+	if m.Status.ObservedGeneration == m.Generation && isTrue(m.Status.Conditions, v1alpha1.ConditionStalled) {
+		c := meta.FindStatusCondition(m.Status.Conditions, v1alpha1.ConditionStalled)
+		return nil, &waitReason{v1alpha1.ReasonMappingStalled, fmt.Sprintf("CustomerMapping %q is Stalled: %s: %s; fix the mapping and the request runs", name, c.Reason, c.Message)}
+	}
 	if m.Status.ObservedGeneration != m.Generation || !isTrue(m.Status.Conditions, v1alpha1.ConditionReady) {
 		msg := fmt.Sprintf("CustomerMapping %q is not Ready", name)
 		for _, c := range m.Status.Conditions {
@@ -330,7 +338,6 @@ func (r *CustomerSyncRequestReconciler) waitFor(csr *v1alpha1.CustomerSyncReques
 	}
 	st.Phase = v1alpha1.PhaseWaiting
 	setCondition(&st.Conditions, csr.Generation, v1alpha1.ConditionWaiting, metav1.ConditionTrue, w.reason, w.msg)
-	setCondition(&st.Conditions, csr.Generation, v1alpha1.ConditionReconciling, metav1.ConditionTrue, w.reason, w.msg)
 	// The mapping watch wakes the request as soon as the mapping changes;
 	// the timer is only a safety net, and the deadline still applies.
 	after := time.Minute
@@ -392,8 +399,7 @@ func (r *CustomerSyncRequestReconciler) finish(csr *v1alpha1.CustomerSyncRequest
 		summary += "; see status.results for the failed records"
 	}
 	setCondition(&st.Conditions, gen, cond, metav1.ConditionTrue, reason, summary)
-	setCondition(&st.Conditions, gen, v1alpha1.ConditionReconciling, metav1.ConditionFalse, reason, "finished")
-	setCondition(&st.Conditions, gen, v1alpha1.ConditionWaiting, metav1.ConditionFalse, reason, "finished")
+	meta.RemoveStatusCondition(&st.Conditions, v1alpha1.ConditionWaiting)
 	typ := corev1.EventTypeNormal
 	st.Phase = v1alpha1.PhaseComplete
 	if cond == v1alpha1.ConditionFailed {
@@ -427,8 +433,7 @@ func (r *CustomerSyncRequestReconciler) finishDeadline(csr *v1alpha1.CustomerSyn
 		*csr.Spec.ActiveDeadlineSeconds, st.Processed, st.Total)
 	gen := csr.Generation
 	setCondition(&st.Conditions, gen, v1alpha1.ConditionFailed, metav1.ConditionTrue, v1alpha1.ReasonDeadlineExceeded, msg)
-	setCondition(&st.Conditions, gen, v1alpha1.ConditionReconciling, metav1.ConditionFalse, v1alpha1.ReasonDeadlineExceeded, "finished")
-	setCondition(&st.Conditions, gen, v1alpha1.ConditionWaiting, metav1.ConditionFalse, v1alpha1.ReasonDeadlineExceeded, "finished")
+	meta.RemoveStatusCondition(&st.Conditions, v1alpha1.ConditionWaiting)
 	r.Recorder.Eventf(csr, nil, corev1.EventTypeWarning, v1alpha1.ReasonDeadlineExceeded, "Sync", "%s", msg)
 	requestsFinished.WithLabelValues(csr.Namespace, csr.Spec.MappingRef.Name, v1alpha1.ReasonDeadlineExceeded).Inc()
 }
@@ -439,7 +444,7 @@ func (r *CustomerSyncRequestReconciler) finishInvalid(csr *v1alpha1.CustomerSync
 	st.CompletionTime = &metav1.Time{Time: r.Now()}
 	st.Phase = v1alpha1.PhaseFailed
 	setCondition(&st.Conditions, csr.Generation, v1alpha1.ConditionFailed, metav1.ConditionTrue, w.reason, w.msg)
-	setCondition(&st.Conditions, csr.Generation, v1alpha1.ConditionReconciling, metav1.ConditionFalse, w.reason, "finished")
+	meta.RemoveStatusCondition(&st.Conditions, v1alpha1.ConditionWaiting)
 	r.Recorder.Eventf(csr, nil, corev1.EventTypeWarning, w.reason, "Sync", "%s", w.msg)
 }
 
@@ -499,4 +504,29 @@ func (r *CustomerSyncRequestReconciler) waitingOn(ctx context.Context, o client.
 		}
 	}
 	return out
+}
+
+// requestSummary derives a request's Ready, Reconciling and Stalled from
+// its Job conditions, so kstatus (Flux, kpt, Helm's wait) and Argo CD read
+// it right: Complete is Ready; Failed is Stalled with the failure's reason;
+// waiting for a Stalled mapping is Stalled too, until the mapping is fixed;
+// anything else is Reconciling. err is the reconcile's own failure.
+func requestSummary(csr *v1alpha1.CustomerSyncRequest, progress string, err error) summary {
+	conds := csr.Status.Conditions
+	if c := meta.FindStatusCondition(conds, v1alpha1.ConditionComplete); c != nil && c.Status == metav1.ConditionTrue {
+		return summary{ready: metav1.ConditionTrue, reason: c.Reason, message: c.Message, observed: true}
+	}
+	if c := meta.FindStatusCondition(conds, v1alpha1.ConditionFailed); c != nil && c.Status == metav1.ConditionTrue {
+		return summary{ready: metav1.ConditionFalse, reason: c.Reason, message: c.Message, stalled: true, observed: true}
+	}
+	if err != nil {
+		return summaryOf(err, "", "")
+	}
+	if c := meta.FindStatusCondition(conds, v1alpha1.ConditionWaiting); c != nil && c.Status == metav1.ConditionTrue {
+		if c.Reason == v1alpha1.ReasonMappingStalled {
+			return summary{ready: metav1.ConditionFalse, reason: c.Reason, message: c.Message, stalled: true, observed: true}
+		}
+		return summary{ready: metav1.ConditionFalse, reason: c.Reason, message: c.Message, reconciling: c.Message, observed: true}
+	}
+	return summary{ready: metav1.ConditionFalse, reason: v1alpha1.ReasonProgressing, message: progress, reconciling: progress, observed: true}
 }

@@ -404,8 +404,8 @@ func TestKubectlWaitForComplete(t *testing.T) {
 	// And kubectl get shows the printer columns.
 	out, err = exec.CommandContext(w.ctx, kubectl, "--kubeconfig", path, "-n", w.ns, "get", "custsync").CombinedOutput()
 	// The counts show as numbers, zero included: waited, mapping, 1 total,
-	// 1 succeeded, 0 failed, Complete.
-	if err != nil || !strings.Contains(string(out), "SUCCEEDED") || !regexp.MustCompile(`waited\s+\S+\s+1\s+1\s+0\s+Complete`).Match(out) {
+	// 1 succeeded, 0 failed, 0 retrying, Complete, reason Succeeded.
+	if err != nil || !strings.Contains(string(out), "RETRYING") || !regexp.MustCompile(`waited\s+\S+\s+1\s+1\s+0\s+0\s+Complete\s+Succeeded`).Match(out) {
 		t.Errorf("kubectl get custsync: %v\n%s", err, out)
 	}
 }

@@ -31,6 +31,9 @@ const (
 	// ConditionConflicting: another mapping writes the same destination
 	// fields of the same destination.
 	ConditionConflicting = "Conflicting"
+	// ConditionSuspended: the mapping is disabled by spec.suspend; it has no
+	// Ready condition meanwhile, so health checks read it as current.
+	ConditionSuspended = "Suspended"
 	// ConditionWaiting: a sync request waits for its mapping.
 	ConditionWaiting = "Waiting"
 	// ConditionComplete: a sync request finished; some records may have
@@ -81,6 +84,9 @@ const (
 	ReasonMappingNotFound = "MappingNotFound"
 	// ReasonMappingNotReady: the sync request's mapping is not Ready.
 	ReasonMappingNotReady = "MappingNotReady"
+	// ReasonMappingStalled: the sync request's mapping is Stalled; the
+	// request is Stalled too until the mapping is fixed.
+	ReasonMappingStalled = "MappingStalled"
 	// ReasonMappingSuspended: the sync request's mapping is suspended.
 	ReasonMappingSuspended = "MappingSuspended"
 	// ReasonSucceeded: every record succeeded or was skipped.

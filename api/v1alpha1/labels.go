@@ -27,3 +27,8 @@ const (
 	TriggerWebhook = "webhook"
 	TriggerPolling = "polling"
 )
+
+// AnnotationRequestedAt asks for a reconcile now, as Flux's
+// reconcile.fluxcd.io/requestedAt does: set it to any new value (a time);
+// the mapping's status.lastHandledReconcileAt echoes it once handled.
+const AnnotationRequestedAt = "reconcile.customersync.io/requestedAt"
