@@ -48,6 +48,7 @@ manifests: ## Generate CRDs and RBAC from the Go types and markers, and copy the
 		END { if (!found) { print "no rules: in config/rbac/role.yaml" > "/dev/stderr"; exit 1 } }' \
 		config/rbac/role.yaml > $(CHART_DIR)/files/manager-rules.yaml.tmp
 	mv $(CHART_DIR)/files/manager-rules.yaml.tmp $(CHART_DIR)/files/manager-rules.yaml
+	hack/argocd-health.sh
 
 .PHONY: generate
 generate: ## Generate DeepCopy methods.
