@@ -35,6 +35,14 @@ const (
 	// maxResultsWithChanges bounds how many dry-run results carry their
 	// field changes, so that status stays far below etcd's object limit.
 	maxResultsWithChanges = 100
+	// maxResultsBytes bounds status.results as JSON, far below etcd's
+	// 1.5 MiB object limit whatever the CRD's maxima allow.
+	maxResultsBytes = 256 << 10
+	// maxRetryingMessage bounds the message of a record waiting to retry,
+	// since those results are always kept.
+	maxRetryingMessage = 256
+	// maxFailureReasons bounds status.failureReasons (more fold into Other).
+	maxFailureReasons = 64
 	// maxRetrying bounds the records waiting for a retry; new records are
 	// not started while this many wait.
 	maxRetrying = 500
@@ -193,6 +201,7 @@ func (r *CustomerSyncRequestReconciler) runChunk(ctx context.Context, csr *v1alp
 		switch res.Action {
 		case v1alpha1.ActionFailed:
 			st.Failed++
+			countFailures(st, res.Reason, 1)
 			if events < maxEventsPerChunk {
 				r.Recorder.Eventf(csr, nil, corev1.EventTypeWarning, res.Reason, "Sync", "customer %s: %s", res.ID, truncate(res.Message, 900))
 				events++
@@ -207,7 +216,9 @@ func (r *CustomerSyncRequestReconciler) runChunk(ctx context.Context, csr *v1alp
 	if csr.Spec.All != nil && end > 0 {
 		st.Cursor = ids[end-1]
 	}
-	st.Results = boundResults(results)
+	var omitted int32
+	st.Results, omitted = boundResults(results)
+	st.OmittedResults += omitted
 	st.Processed = st.Succeeded + st.Failed + st.Skipped
 	st.Retrying = int32(countRetrying(st.Results))
 }
@@ -420,12 +431,16 @@ func (r *CustomerSyncRequestReconciler) finishDeadline(csr *v1alpha1.CustomerSyn
 		if res.Action == v1alpha1.ActionRetrying {
 			res.Action, res.Reason, res.NextAttemptTime = v1alpha1.ActionFailed, v1alpha1.ReasonDeadlineExceeded, nil
 			st.Failed++
+			countFailures(st, v1alpha1.ReasonDeadlineExceeded, 1)
 		}
 	}
 	if st.Total > st.Started {
 		st.Failed += st.Total - st.Started
+		countFailures(st, v1alpha1.ReasonDeadlineExceeded, st.Total-st.Started)
 	}
-	st.Results = boundResults(results)
+	var omitted int32
+	st.Results, omitted = boundResults(results)
+	st.OmittedResults += omitted
 	st.Processed, st.Retrying = st.Succeeded+st.Failed+st.Skipped, 0
 	st.CompletionTime = &metav1.Time{Time: now}
 	st.Phase = v1alpha1.PhaseFailed

@@ -2,13 +2,19 @@ package controllers_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
+	rules "github.com/customersync/customer-sync-operator/internal/mapping"
 	"github.com/customersync/customer-sync-operator/internal/syncer"
 )
 
@@ -73,5 +79,79 @@ func TestRequestReconcilerThroughAFakeFlow(t *testing.T) {
 	}
 	if r := result(csr, "broken"); r == nil || r.Reason != v1alpha1.ReasonMissingEmailAddress || flow.callsFor("broken") != 1 {
 		t.Errorf("broken: %+v after %d calls, want MissingEmailAddress once", r, flow.callsFor("broken"))
+	}
+}
+
+// The worst status the CRD's maxima allow used to pass etcd's object limit,
+// so the status write failed and the chunk was redone for ever: 100 dry-run
+// results with 64 long field changes each, and 1,000 failures with long
+// messages. Now the request completes, its status stays within its budget,
+// and it still says what failed.
+func TestStatusStaysWithinItsBudget(t *testing.T) {
+	long := strings.Repeat("ü", 400) // 800 bytes, two per character: truncation must not split one
+	var ids []string
+	for i := range 1100 {
+		ids = append(ids, fmt.Sprintf("customer_%018x", i))
+	}
+	flow := &fakeFlow{calls: map[string]int{}, script: func(id string, _ int) syncer.Outcome {
+		var n int
+		fmt.Sscanf(id, "customer_%x", &n)
+		if n < 100 {
+			changes := make([]rules.Change, 64)
+			for i := range changes {
+				changes[i] = rules.Change{Field: fmt.Sprintf("Field %02d %s", i, long[:100]), From: long, To: long}
+			}
+			return syncer.Outcome{ID: id, Action: v1alpha1.ActionWouldUpdate, Changes: changes}
+		}
+		reason := v1alpha1.ReasonMissingEmailAddress
+		if n%2 == 0 {
+			reason = v1alpha1.ReasonMissingNameFields
+		}
+		return syncer.Outcome{ID: id, Action: v1alpha1.ActionFailed, Reason: reason, Message: long + long}
+	}}
+	opts := testOptions()
+	opts.BuildFlow = func(syncer.Inputs) (syncer.Flow, error) { return flow, nil }
+	w := newWorld(t, nil)
+	startManager(t, opts)
+	w.create(w.sampleMapping(sample))
+	w.mappingCondition(mapping, v1alpha1.ConditionReady, metav1.ConditionTrue)
+	req := w.request("worst-case", mapping, ids...)
+	req.Spec.DryRun = true
+	w.create(req)
+	csr := w.finished("worst-case", 2*time.Minute)
+
+	if c := condition(csr.Status.Conditions, v1alpha1.ConditionComplete); c == nil || c.Reason != v1alpha1.ReasonPartiallySucceeded {
+		t.Fatalf("conditions %+v", csr.Status.Conditions)
+	}
+	raw, err := json.Marshal(csr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(raw) > 512<<10 {
+		t.Errorf("the request is %d bytes, over its 512 KiB ceiling", len(raw))
+	}
+	st := csr.Status
+	if st.Failed != 1000 || st.Succeeded != 100 || st.Processed != 1100 {
+		t.Errorf("counts: failed %d succeeded %d processed %d", st.Failed, st.Succeeded, st.Processed)
+	}
+	want := []v1alpha1.ReasonCount{{Reason: v1alpha1.ReasonMissingEmailAddress, Count: 500}, {Reason: v1alpha1.ReasonMissingNameFields, Count: 500}}
+	if !reflect.DeepEqual(st.FailureReasons, want) {
+		t.Errorf("failureReasons %+v, want %+v", st.FailureReasons, want)
+	}
+	if len(st.Results) == 0 || st.Results[0].Action != v1alpha1.ActionFailed || st.Results[0].ID != ids[100] {
+		t.Fatalf("the first failures are not kept first: %+v", st.Results[:min(1, len(st.Results))])
+	}
+	if int(st.OmittedResults)+len(st.Results) != len(ids) || st.OmittedResults == 0 {
+		t.Errorf("%d results kept and %d omitted, of %d", len(st.Results), st.OmittedResults, len(ids))
+	}
+	for _, r := range st.Results {
+		if !utf8.ValidString(r.Message) {
+			t.Fatalf("result %s has a message cut inside a character", r.ID)
+		}
+		for _, c := range r.Changes {
+			if !utf8.ValidString(c.From) || !utf8.ValidString(c.To) || !utf8.ValidString(c.Field) {
+				t.Fatalf("result %s has a change cut inside a character", r.ID)
+			}
+		}
 	}
 }

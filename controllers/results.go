@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"encoding/json"
 	"reflect"
 	"sort"
 
@@ -30,36 +31,91 @@ func resultRank(a v1alpha1.RecordAction) int {
 	}
 }
 
-// boundResults returns at most maxResults results, failures first, by id
-// within a rank. Retrying records are never dropped (they are the retry
-// state); runChunk keeps their number below maxRetrying.
-func boundResults(m map[string]*v1alpha1.RecordResult) []v1alpha1.RecordResult {
-	out := make([]v1alpha1.RecordResult, 0, len(m))
+// boundResults returns the results status keeps, failures first, by id
+// within a rank, and how many it leaves out. Status must stay far below
+// etcd's object limit whatever the CRD's maxima allow, so the results are
+// bounded by bytes as well as by count: records waiting to retry are always
+// kept (they are the retry state; runChunk keeps their number below
+// maxRetrying, and their messages short), then failures, then the rest
+// while maxResultsBytes allows; a dry run's field changes are kept for at
+// most maxResultsWithChanges records, and dropped before a result is.
+func boundResults(m map[string]*v1alpha1.RecordResult) ([]v1alpha1.RecordResult, int32) {
+	all := make([]v1alpha1.RecordResult, 0, len(m))
 	for _, r := range m {
-		out = append(out, *r)
+		all = append(all, *r)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		ri, rj := resultRank(out[i].Action), resultRank(out[j].Action)
+	sort.Slice(all, func(i, j int) bool {
+		ri, rj := resultRank(all[i].Action), resultRank(all[j].Action)
 		if ri != rj {
 			return ri < rj
 		}
-		return out[i].ID < out[j].ID
+		return all[i].ID < all[j].ID
 	})
-	if len(out) > maxResults {
-		out = out[:maxResults]
+	keep := make([]bool, len(all))
+	budget, kept, withChanges := maxResultsBytes, 0, 0
+	take := func(i int) {
+		keep[i] = true
+		budget -= resultSize(all[i])
+		kept++
 	}
-	withChanges := 0
-	for i := range out {
-		if len(out[i].Changes) == 0 {
+	for i := range all { // the retry state first, whatever it costs
+		if all[i].Action == v1alpha1.ActionRetrying {
+			all[i].Message = truncate(all[i].Message, maxRetryingMessage)
+			take(i)
+		}
+	}
+	for i := range all {
+		if keep[i] || kept >= maxResults {
 			continue
 		}
-		if withChanges >= maxResultsWithChanges {
-			out[i].Changes = nil
+		r := &all[i]
+		if len(r.Changes) > 0 && (withChanges >= maxResultsWithChanges || resultSize(*r) > budget) {
+			r.Changes = nil
+		}
+		if resultSize(*r) > budget {
 			continue
 		}
-		withChanges++
+		if len(r.Changes) > 0 {
+			withChanges++
+		}
+		take(i)
 	}
-	return out
+	out := make([]v1alpha1.RecordResult, 0, kept)
+	for i := range all {
+		if keep[i] {
+			out = append(out, all[i])
+		}
+	}
+	return out, int32(len(all) - kept)
+}
+
+// resultSize is a result's size in status, as JSON.
+func resultSize(r v1alpha1.RecordResult) int {
+	b, _ := json.Marshal(r)
+	return len(b) + 1
+}
+
+// countFailures adds n records that failed for good with reason to the
+// request's failureReasons.
+func countFailures(st *v1alpha1.CustomerSyncRequestStatus, reason string, n int32) {
+	for i := range st.FailureReasons {
+		if st.FailureReasons[i].Reason == reason {
+			st.FailureReasons[i].Count += n
+			return
+		}
+	}
+	if len(st.FailureReasons) >= maxFailureReasons {
+		reason = "Other"
+		for i := range st.FailureReasons {
+			if st.FailureReasons[i].Reason == reason {
+				st.FailureReasons[i].Count += n
+				return
+			}
+		}
+		st.FailureReasons = st.FailureReasons[:maxFailureReasons-1]
+	}
+	st.FailureReasons = append(st.FailureReasons, v1alpha1.ReasonCount{Reason: reason, Count: n})
+	sort.Slice(st.FailureReasons, func(i, j int) bool { return st.FailureReasons[i].Reason < st.FailureReasons[j].Reason })
 }
 
 func countRetrying(rs []v1alpha1.RecordResult) int {

@@ -125,6 +125,18 @@ const (
 	ActionWouldUpdate RecordAction = "WouldUpdate"
 )
 
+// ReasonCount is how many records failed with one reason.
+type ReasonCount struct {
+	// Reason is a failure reason (MissingEmailAddress, ...).
+	// +kubebuilder:validation:MaxLength=64
+	// +required
+	Reason string `json:"reason"`
+
+	// Count is how many records failed with it.
+	// +required
+	Count int32 `json:"count"`
+}
+
 // FieldChange is one destination field a sync changes, or would change.
 type FieldChange struct {
 	// Field is the destination field or custom field name.
@@ -271,12 +283,26 @@ type CustomerSyncRequestStatus struct {
 	// +optional
 	Skipped int32 `json:"skipped"`
 
-	// Results are per-record outcomes, failures first, at most 1,000; the
-	// counts cover every record.
+	// Results are per-record outcomes, failures first, at most 1,000 and at
+	// most 256 KiB of them; the counts and failureReasons cover every record.
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=1000
 	// +optional
 	Results []RecordResult `json:"results,omitempty"`
+
+	// OmittedResults is how many records' results status.results leaves out
+	// to stay within its bounds (failures are kept first, then records
+	// waiting to retry, which are never left out).
+	// +optional
+	OmittedResults int32 `json:"omittedResults,omitempty"`
+
+	// FailureReasons counts the records that failed for good, by reason,
+	// including those whose results were left out.
+	// +listType=map
+	// +listMapKey=reason
+	// +kubebuilder:validation:MaxItems=64
+	// +optional
+	FailureReasons []ReasonCount `json:"failureReasons,omitempty"`
 
 	// OpenAI counts model calls and tokens, for mappings to OpenAI.
 	// +optional
