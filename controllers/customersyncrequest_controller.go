@@ -115,9 +115,11 @@ func (r *CustomerSyncRequestReconciler) Reconcile(ctx context.Context, req ctrl.
 		st.StartTime = &metav1.Time{Time: now}
 		st.Phase = v1alpha1.PhasePending
 		r.Recorder.Eventf(csr, nil, corev1.EventTypeNormal, "Started", "Sync", "sync of %s started", describeSelection(csr))
+		log.FromContext(ctx).Info("sync started", "mapping", csr.Spec.MappingRef.Name, "records", len(csr.Spec.CustomerIDs),
+			"all", csr.Spec.All != nil, "dryRun", csr.Spec.DryRun)
 	}
 	if deadline, ok := r.deadline(csr); ok && !now.Before(deadline) {
-		r.finishDeadline(csr, now)
+		r.finishDeadline(ctx, csr, now)
 		return ctrl.Result{}, nil
 	}
 
@@ -125,13 +127,15 @@ func (r *CustomerSyncRequestReconciler) Reconcile(ctx context.Context, req ctrl.
 	if wait != nil {
 		return r.waitFor(csr, wait), nil
 	}
+	// Every line below, the connectors' included, names the mapping.
+	ctx = log.IntoContext(ctx, log.FromContext(ctx).WithValues("mapping", m.Name))
 	s, err := r.Runtimes.Get(ctx, m)
 	if err != nil {
 		return r.waitFor(csr, &waitReason{reason: v1alpha1.ReasonMappingNotReady, msg: fmt.Sprintf("mapping %q cannot be used: %v", m.Name, err)}), nil
 	}
 	var notSyncable *syncer.Problem
 	if errors.As(s.Syncable(), &notSyncable) {
-		r.finishInvalid(csr, &waitReason{notSyncable.Reason, fmt.Sprintf("CustomerMapping %q: %s", m.Name, notSyncable.Message)})
+		r.finishInvalid(ctx, csr, &waitReason{notSyncable.Reason, fmt.Sprintf("CustomerMapping %q: %s", m.Name, notSyncable.Message)})
 		return ctrl.Result{}, nil
 	}
 	meta.RemoveStatusCondition(&st.Conditions, v1alpha1.ConditionWaiting)
@@ -151,7 +155,7 @@ func (r *CustomerSyncRequestReconciler) Reconcile(ctx context.Context, req ctrl.
 	r.runChunk(ctx, csr, m, s, ids, now)
 
 	if int(st.Started) >= len(ids) && countRetrying(st.Results) == 0 {
-		r.finish(csr, m.Name, r.Now())
+		r.finish(ctx, csr, m.Name, r.Now())
 		return r.expire(ctx, csr)
 	}
 	progress = fmt.Sprintf("%d of %d records processed, %d waiting to retry", st.Processed, st.Total, st.Retrying)
@@ -202,6 +206,8 @@ func (r *CustomerSyncRequestReconciler) runChunk(ctx context.Context, csr *v1alp
 		case v1alpha1.ActionFailed:
 			st.Failed++
 			countFailures(st, res.Reason, 1)
+			// The id and the reason only: messages may quote a short value.
+			log.FromContext(ctx).Info("record failed", "customer", res.ID, "reason", res.Reason, "attempts", res.Attempts)
 			if events < maxEventsPerChunk {
 				r.Recorder.Eventf(csr, nil, corev1.EventTypeWarning, res.Reason, "Sync", "customer %s: %s", res.ID, truncate(res.Message, 900))
 				events++
@@ -390,7 +396,7 @@ func (r *CustomerSyncRequestReconciler) nextWake(csr *v1alpha1.CustomerSyncReque
 }
 
 // finish sets the terminal condition, as a Job does.
-func (r *CustomerSyncRequestReconciler) finish(csr *v1alpha1.CustomerSyncRequest, mappingName string, now time.Time) {
+func (r *CustomerSyncRequestReconciler) finish(ctx context.Context, csr *v1alpha1.CustomerSyncRequest, mappingName string, now time.Time) {
 	st := &csr.Status
 	gen := csr.Generation
 	st.CompletionTime = &metav1.Time{Time: now}
@@ -420,11 +426,12 @@ func (r *CustomerSyncRequestReconciler) finish(csr *v1alpha1.CustomerSyncRequest
 	}
 	r.Recorder.Eventf(csr, nil, typ, reason, "Sync", "%s", summary)
 	requestsFinished.WithLabelValues(csr.Namespace, mappingName, reason).Inc()
+	logFinished(ctx, csr, reason)
 }
 
 // finishDeadline fails a request whose activeDeadlineSeconds passed; its
 // unprocessed and retrying records count as failed.
-func (r *CustomerSyncRequestReconciler) finishDeadline(csr *v1alpha1.CustomerSyncRequest, now time.Time) {
+func (r *CustomerSyncRequestReconciler) finishDeadline(ctx context.Context, csr *v1alpha1.CustomerSyncRequest, now time.Time) {
 	st := &csr.Status
 	results := indexResults(st.Results)
 	for _, res := range results {
@@ -451,16 +458,29 @@ func (r *CustomerSyncRequestReconciler) finishDeadline(csr *v1alpha1.CustomerSyn
 	meta.RemoveStatusCondition(&st.Conditions, v1alpha1.ConditionWaiting)
 	r.Recorder.Eventf(csr, nil, corev1.EventTypeWarning, v1alpha1.ReasonDeadlineExceeded, "Sync", "%s", msg)
 	requestsFinished.WithLabelValues(csr.Namespace, csr.Spec.MappingRef.Name, v1alpha1.ReasonDeadlineExceeded).Inc()
+	logFinished(ctx, csr, v1alpha1.ReasonDeadlineExceeded)
 }
 
 // finishInvalid fails a request that can never run.
-func (r *CustomerSyncRequestReconciler) finishInvalid(csr *v1alpha1.CustomerSyncRequest, w *waitReason) {
+func (r *CustomerSyncRequestReconciler) finishInvalid(ctx context.Context, csr *v1alpha1.CustomerSyncRequest, w *waitReason) {
 	st := &csr.Status
 	st.CompletionTime = &metav1.Time{Time: r.Now()}
 	st.Phase = v1alpha1.PhaseFailed
 	setCondition(&st.Conditions, csr.Generation, v1alpha1.ConditionFailed, metav1.ConditionTrue, w.reason, w.msg)
 	meta.RemoveStatusCondition(&st.Conditions, v1alpha1.ConditionWaiting)
 	r.Recorder.Eventf(csr, nil, corev1.EventTypeWarning, w.reason, "Sync", "%s", w.msg)
+	logFinished(ctx, csr, w.reason)
+}
+
+// logFinished is the one info line of a request's end.
+func logFinished(ctx context.Context, csr *v1alpha1.CustomerSyncRequest, reason string) {
+	st := csr.Status
+	var took time.Duration
+	if st.StartTime != nil && st.CompletionTime != nil {
+		took = st.CompletionTime.Sub(st.StartTime.Time)
+	}
+	log.FromContext(ctx).Info("sync finished", "mapping", csr.Spec.MappingRef.Name, "reason", reason,
+		"total", st.Total, "succeeded", st.Succeeded, "failed", st.Failed, "skipped", st.Skipped, "duration", took.String())
 }
 
 // expire deletes a finished request once ttlSecondsAfterFinished passed.

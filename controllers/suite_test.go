@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -61,10 +62,18 @@ func testOptions() controllers.Options {
 // until the returned stop function is called (or the test ends).
 func startManager(t *testing.T, opts controllers.Options, extra ...func(ctrl.Manager) error) (stop func()) {
 	t.Helper()
+	return startManagerWithLogger(t, opts, ctrl.Log, extra...)
+}
+
+// startManagerWithLogger is startManager with the manager's own logger, so
+// a test can read what the operator logs.
+func startManagerWithLogger(t *testing.T, opts controllers.Options, logger logr.Logger, extra ...func(ctrl.Manager) error) (stop func()) {
+	t.Helper()
 	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
 		Scheme:                 env.Scheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
+		Logger:                 logger,
 		// Each test starts its own manager; names repeat across them.
 		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
 	})

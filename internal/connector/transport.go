@@ -101,23 +101,34 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	start := time.Now()
 	resp, err := t.base.RoundTrip(req.WithContext(callCtx))
 	elapsed := time.Since(start)
+	log := t.logger(ctx)
 	if err != nil {
 		cancel()
 		observeRequest(t.system, op, 0, elapsed)
-		t.log.V(1).Info("request failed", "system", t.system, "operation", op, "request", line, "duration", elapsed)
+		log.V(1).Info("request failed", "system", t.system, "operation", op, "request", line, "duration", elapsed)
 		if ctx.Err() == nil && context.Cause(callCtx) == errTimeout {
 			err = errTimeout
 		}
 		return nil, FromCause(t.system, op, line, err)
 	}
 	observeRequest(t.system, op, resp.StatusCode, elapsed)
-	t.log.V(1).Info("request", "system", t.system, "operation", op, "request", line,
+	log.V(1).Info("request", "system", t.system, "operation", op, "request", line,
 		"status", resp.StatusCode, "duration", elapsed)
 	recordResponse(ctx, resp)
 	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel, timedOut: func() bool {
 		return ctx.Err() == nil && context.Cause(callCtx) == errTimeout
 	}}
 	return resp, nil
+}
+
+// logger is the caller's logger when its context carries one (a
+// reconcile's, naming the namespace, the mapping and the sync request), else
+// the transport's own.
+func (t *Transport) logger(ctx context.Context) logr.Logger {
+	if l, err := logr.FromContext(ctx); err == nil {
+		return l.WithName("connector")
+	}
+	return t.log
 }
 
 func closeBody(req *http.Request) {
