@@ -196,12 +196,12 @@ func TestPollingCreatesRequestsAndKeepsItsWatermarkAcrossRestarts(t *testing.T) 
 	if before[first] < 1 {
 		t.Fatalf("polled ids %v, want %s", before, first)
 	}
-	if err := w.c.Get(w.ctx, types.NamespacedName{Namespace: w.ns, Name: mapping}, m); err != nil {
-		t.Fatal(err)
-	}
-	if m.Status.Polling == nil || m.Status.Polling.Watermark == nil || m.Status.Polling.LastRequestName == "" {
-		t.Fatalf("polling status = %+v", m.Status.Polling)
-	}
+	// The request can sync before the poll's status write lands: wait for it.
+	w.eventually(10*time.Second, "the poll's status", func() (bool, error) {
+		err := w.c.Get(w.ctx, types.NamespacedName{Namespace: w.ns, Name: mapping}, m)
+		p := m.Status.Polling
+		return err == nil && p != nil && p.Watermark != nil && p.LastRequestName != "", err
+	})
 
 	// Stop the operator; a customer changes meanwhile; a new operator picks
 	// it up from the watermark without polling the first one again.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
 	"github.com/customersync/customer-sync-operator/internal/simulator/fault"
@@ -234,5 +235,34 @@ func TestUnsupportedDirectionStallsTheMapping(t *testing.T) {
 	if ready.Status != metav1.ConditionFalse || ready.Reason != v1alpha1.ReasonUnsupportedDirection ||
 		!strings.Contains(ready.Message, "99minds → OpenAI") || !strings.Contains(ready.Message, "custom fields") {
 		t.Errorf("Ready = %+v, want UnsupportedDirection naming the direction and the missing capability", ready)
+	}
+}
+
+// reconcile.customersync.io/requestedAt asks for a validation now, as
+// Flux's annotation does; status.lastHandledReconcileAt echoes it.
+func TestRequestedAtIsHandled(t *testing.T) {
+	w := newWorld(t, nil)
+	opts := testOptions()
+	startManager(t, opts)
+	w.create(w.sampleMapping(sample))
+	m := w.mappingCondition(mapping, v1alpha1.ConditionReady, metav1.ConditionTrue)
+	validations := w.ip.CountFor(ipaas.RouteListCustomers) // Validate lists one customer
+	const at = "2026-12-01T10:00:00Z"
+	w.eventually(10*time.Second, "the annotation", func() (bool, error) {
+		if err := w.c.Get(w.ctx, client.ObjectKeyFromObject(m), m); err != nil {
+			return false, err
+		}
+		if m.Annotations == nil {
+			m.Annotations = map[string]string{}
+		}
+		m.Annotations[v1alpha1.AnnotationRequestedAt] = at
+		return w.c.Update(w.ctx, m) == nil, nil
+	})
+	w.eventually(10*time.Second, "lastHandledReconcileAt", func() (bool, error) {
+		err := w.c.Get(w.ctx, client.ObjectKeyFromObject(m), m)
+		return err == nil && m.Status.LastHandledReconcileAt == at, err
+	})
+	if w.ip.CountFor(ipaas.RouteListCustomers) <= validations {
+		t.Error("the annotation did not make the mapping validate its connections again")
 	}
 }
