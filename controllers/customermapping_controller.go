@@ -275,14 +275,6 @@ func intersect(a, b map[string]bool) []string {
 
 func strconvQuote(s string) string { return "\"" + s + "\"" }
 
-func quoteAll(ss []string) string {
-	q := make([]string, len(ss))
-	for i, s := range ss {
-		q[i] = strconvQuote(s)
-	}
-	return strings.Join(q, ", ")
-}
-
 // SetupWithManager registers the reconciler: mappings, the Secrets and
 // ConfigMaps they reference, and their peers (for conflicts).
 func (r *CustomerMappingReconciler) SetupWithManager(mgr ctrl.Manager, opts Options) error {

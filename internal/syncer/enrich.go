@@ -218,8 +218,7 @@ func (e *enrich) List(ctx context.Context, since time.Time) ([]string, error) {
 // fingerprint, so the write-back (and the update event it causes) never
 // leads to a second call.
 func (e *enrich) Sync(ctx context.Context, id string, opts Options) Outcome {
-	defer recordLocks.lock(e.target + "\x00" + id)()
-	return withQuickRetries(ctx, e.quick, func() Outcome { return e.once(ctx, id, opts) })
+	return attempt(ctx, e.target, id, e.quick, func() Outcome { return e.once(ctx, id, opts) })
 }
 
 // once is one try: at most one model call.

@@ -14,6 +14,13 @@ var quickBackoff = connector.Backoff{Base: 200 * time.Millisecond, Cap: 2 * time
 // Retry-After) is better spent off the worker, as a durable retry.
 const maxQuickWait = 5 * time.Second
 
+// attempt runs one attempt of a record: never two at once for one record
+// and one destination (target) in the process, with quick retries.
+func attempt(ctx context.Context, target, id string, quick int, once func() Outcome) Outcome {
+	defer recordLocks.lock(target + "\x00" + id)()
+	return withQuickRetries(ctx, quick, once)
+}
+
 // withQuickRetries runs one attempt of a record: the transfer, then, while
 // it fails transiently with a short wait, up to quick more tries. It is the
 // only retry inside an attempt, and the one outcome it returns carries the

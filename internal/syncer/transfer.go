@@ -84,8 +84,7 @@ func (t *transfer) List(ctx context.Context, since time.Time) ([]string, error) 
 
 // Sync transfers one record, retrying a brief transient failure at once.
 func (t *transfer) Sync(ctx context.Context, id string, opts Options) Outcome {
-	defer recordLocks.lock(t.target + "\x00" + id)()
-	return withQuickRetries(ctx, t.quick, func() Outcome { return t.once(ctx, id, opts) })
+	return attempt(ctx, t.target, id, t.quick, func() Outcome { return t.once(ctx, id, opts) })
 }
 
 // once is one try of a record's transfer.

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/customersync/customer-sync-operator/internal/connector"
@@ -149,8 +148,8 @@ func toWire(op string, p customer.Payload) (map[string]any, error) {
 			bad[name] = []string{"99minds customers have no field " + name + "; use " + fieldList()}
 			continue
 		}
-		s, ok := wireString(v)
-		if !ok {
+		s, ok := connector.Text(v)
+		if !ok || v == nil {
 			bad[name] = []string{"must be text"}
 			continue
 		}
@@ -163,23 +162,6 @@ func toWire(op string, p customer.Payload) (map[string]any, error) {
 		return nil, connector.Invalid(System, op, bad)
 	}
 	return body, nil
-}
-
-// wireString renders a mapped value as the text 99minds stores.
-func wireString(v any) (string, bool) {
-	switch x := v.(type) {
-	case string:
-		return x, true
-	case int64:
-		return strconv.FormatInt(x, 10), true
-	case int:
-		return strconv.Itoa(x), true
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64), true
-	case bool:
-		return strconv.FormatBool(x), true
-	}
-	return "", false
 }
 
 func fieldList() string {
