@@ -65,8 +65,9 @@ func (r *CustomerMappingReconciler) poll(ctx context.Context, m *v1alpha1.Custom
 			},
 			Spec: v1alpha1.CustomerSyncRequestSpec{
 				MappingRef:  v1alpha1.LocalObjectReference{Name: m.Name},
-				CustomerIDs: batch,
-				Operation:   v1alpha1.OperationAuto,
+				CustomerIDs:             batch,
+				Operation:               v1alpha1.OperationAuto,
+				TTLSecondsAfterFinished: receiver.TTL(t.TTLSecondsAfterFinished),
 			},
 		}
 		if err := r.Create(ctx, req); err != nil {

@@ -60,9 +60,11 @@ type WebhookTrigger struct {
 	HMACSecretRef *SecretKeyReference `json:"hmacSecretRef,omitempty"`
 
 	// CoalesceWindow gathers the events that arrive within it into one
-	// CustomerSyncRequest.
+	// CustomerSyncRequest. A delivery is answered once its events are
+	// stored, so a sender waits up to this long: at most 10s.
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ms|s|m))+$`
+	// +kubebuilder:validation:XValidation:rule="duration(self) <= duration('10s')",message="coalesceWindow is at most 10s: senders wait for it before their delivery is answered"
 	// +kubebuilder:default="2s"
 	// +optional
 	CoalesceWindow *metav1.Duration `json:"coalesceWindow,omitempty"`
@@ -95,6 +97,14 @@ type Triggers struct {
 	// Polling pulls changes on an interval.
 	// +optional
 	Polling *PollingTrigger `json:"polling,omitempty"`
+
+	// TTLSecondsAfterFinished is set on every CustomerSyncRequest a webhook
+	// or a poll creates, so that they do not pile up: each is deleted this
+	// long after it finishes. Default one day.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:default=86400
+	// +optional
+	TTLSecondsAfterFinished *int32 `json:"ttlSecondsAfterFinished,omitempty"`
 }
 
 // ResponseFieldType is the JSON type of one field of a structured answer.

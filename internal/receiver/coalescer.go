@@ -20,9 +20,9 @@ var (
 	errClosed = errors.New("the receiver is shutting down")
 )
 
-// createFunc creates one request for ids; errPermanent marks a refusal that
-// retrying cannot fix.
-type createFunc func(ctx context.Context, mapping types.NamespacedName, ids []string) error
+// createFunc creates one request for ids, to be deleted ttl seconds after
+// it finishes; errPermanent marks a refusal that retrying cannot fix.
+type createFunc func(ctx context.Context, mapping types.NamespacedName, ttl *int32, ids []string) error
 
 // coalescer gathers the accepted ids of each mapping into batches. A batch
 // opens with its first id and is flushed when its window ends, when it
@@ -49,14 +49,41 @@ type coalescer struct {
 }
 
 // batch is one mapping's ids: pending ones in arrival order, and those of
-// the create under way.
+// the create under way, with the deliveries waiting for them.
 type batch struct {
 	ids      []string
 	seen     map[string]struct{} // the pending ids
 	inFlight []string
 	opened   time.Time
 	window   time.Duration
-	full     chan struct{} // signaled when maxIDs ids are pending
+	ttl      *int32                 // the mapping's triggers' ttlSecondsAfterFinished
+	waiting  map[string][]*delivery // id → the deliveries that wait for it to be stored
+	full     chan struct{}          // signaled when maxIDs ids are pending
+}
+
+// delivery is one webhook delivery waiting for its ids to be stored in a
+// CustomerSyncRequest: it is answered 202 only then, so an accepted event
+// survives a crash of the receiver.
+type delivery struct {
+	left int        // ids not stored yet
+	done chan error // one value: nil once every id is stored, or why not
+}
+
+func newDelivery(n int) *delivery { return &delivery{left: n, done: make(chan error, 1)} }
+
+// stored counts one of the delivery's ids as stored.
+func (d *delivery) stored() {
+	if d.left--; d.left == 0 {
+		d.done <- nil
+	}
+}
+
+// failed answers the delivery with err, once.
+func (d *delivery) failed(err error) {
+	if d.left > 0 {
+		d.left = 0
+		d.done <- err
+	}
 }
 
 func newCoalescer(o Options, create createFunc) *coalescer {
@@ -69,27 +96,36 @@ func newCoalescer(o Options, create createFunc) *coalescer {
 	}
 }
 
-// add queues ids for mapping. An id already pending is not added twice; an
-// id in a create under way is, since that request may already be syncing
-// and have read the customer before this event's change.
-func (c *coalescer) add(mapping types.NamespacedName, window time.Duration, ids []string) error {
-	if len(ids) == 0 {
-		return nil
+// add queues ids for mapping and returns the channel that says when they
+// are stored (nil) or could not be (an error). An id already pending is not
+// added twice; an id in a create under way is, since that request may
+// already be syncing and have read the customer before this event's change.
+func (c *coalescer) add(mapping types.NamespacedName, window time.Duration, ttl *int32, ids []string) (<-chan error, error) {
+	unique := slices.Compact(slices.Sorted(slices.Values(ids)))
+	d := newDelivery(len(unique))
+	if len(unique) == 0 {
+		d.done <- nil
+		return d.done, nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
-		return errClosed
+		return nil, errClosed
 	}
 	b := c.batches[mapping]
 	if b != nil && len(b.ids)+len(b.inFlight) >= c.maxPending {
-		return errBacklog
+		return nil, errBacklog
 	}
 	if b == nil {
-		b = &batch{seen: map[string]struct{}{}, opened: c.now(), window: window, full: make(chan struct{}, 1)}
+		b = &batch{seen: map[string]struct{}{}, opened: c.now(), window: window, full: make(chan struct{}, 1),
+			waiting: map[string][]*delivery{}}
 		c.batches[mapping] = b
 		c.wg.Add(1)
 		go c.run(mapping, b)
+	}
+	b.ttl = ttl
+	for _, id := range unique {
+		b.waiting[id] = append(b.waiting[id], d)
 	}
 	b.push(ids)
 	if len(b.ids) >= c.maxIDs {
@@ -98,7 +134,7 @@ func (c *coalescer) add(mapping types.NamespacedName, window time.Duration, ids 
 		default:
 		}
 	}
-	return nil
+	return d.done, nil
 }
 
 // push appends the ids not pending yet.
@@ -118,36 +154,43 @@ func (c *coalescer) run(mapping types.NamespacedName, b *batch) {
 	c.waitWindow(b)
 	attempt := 0
 	for {
-		ids, opened := c.takeFlight(mapping, b)
+		ids, opened, ttl := c.takeFlight(mapping, b)
 		if ids == nil {
 			return
 		}
-		err := c.create(c.ctx, mapping, ids)
+		err := c.create(c.ctx, mapping, ttl, ids)
 		switch {
 		case err == nil:
 			log.V(1).Info("created a sync request", "ids", len(ids), "attempts", attempt+1, "oldestEventAge", c.now().Sub(opened).String())
 			attempt = 0
+			c.answer(b, ids, nil)
 			if !c.landed(mapping, b) {
 				return
 			}
 		case errors.Is(err, errPermanent):
 			log.Error(err, "the API server refused a sync request; dropping its ids", "ids", len(ids))
 			idsDropped.WithLabelValues(mapping.Namespace, mapping.Name, DropRejected).Add(float64(len(ids)))
+			c.answer(b, ids, err)
 			if !c.landed(mapping, b) {
 				return
 			}
 		case c.ctx.Err() != nil:
 			c.mu.Lock()
-			lost := len(b.ids) + len(b.inFlight)
+			left := append(slices.Clone(b.inFlight), b.ids...)
+			lost := len(left)
 			delete(c.batches, mapping)
 			c.mu.Unlock()
-			log.Error(err, "shutdown deadline passed before pending ids reached a sync request", "ids", lost)
+			c.answer(b, left, errClosed)
+			log.Error(err, "shutdown deadline passed before pending ids reached a sync request; their senders were not answered 202", "ids", lost)
 			idsDropped.WithLabelValues(mapping.Namespace, mapping.Name, DropShutdown).Add(float64(lost))
 			return
 		default:
 			delay := c.backoff.Delay(attempt, 0)
 			log.Info("creating a sync request failed; will retry", "error", err.Error(), "ids", len(ids), "attempt", attempt+1, "retryIn", delay.String())
 			attempt++
+			// The senders waiting for these ids are told to retry; the ids
+			// stay pending, so nothing they sent is lost either way.
+			c.answer(b, ids, err)
 			c.putBack(b)
 			c.sleep(delay)
 		}
@@ -156,20 +199,37 @@ func (c *coalescer) run(mapping types.NamespacedName, b *batch) {
 
 // takeFlight moves up to maxIDs pending ids into flight; with none pending
 // it forgets the batch and returns nil.
-func (c *coalescer) takeFlight(mapping types.NamespacedName, b *batch) (ids []string, opened time.Time) {
+func (c *coalescer) takeFlight(mapping types.NamespacedName, b *batch) (ids []string, opened time.Time, ttl *int32) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	n := min(len(b.ids), c.maxIDs)
 	if n == 0 {
 		delete(c.batches, mapping)
-		return nil, time.Time{}
+		return nil, time.Time{}, nil
 	}
 	b.inFlight = slices.Clone(b.ids[:n])
 	b.ids = append([]string(nil), b.ids[n:]...)
 	for _, id := range b.inFlight {
 		delete(b.seen, id)
 	}
-	return b.inFlight, b.opened
+	return b.inFlight, b.opened, b.ttl
+}
+
+// answer tells the deliveries waiting for ids that they are stored (err
+// nil) or why not.
+func (c *coalescer) answer(b *batch, ids []string, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, id := range ids {
+		for _, d := range b.waiting[id] {
+			if err == nil {
+				d.stored()
+			} else {
+				d.failed(err)
+			}
+		}
+		delete(b.waiting, id)
+	}
 }
 
 // landed ends a flight. With nothing pending it forgets the batch and

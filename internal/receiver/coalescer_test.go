@@ -23,7 +23,7 @@ func scripted(t *testing.T, maxIDs int) (*coalescer, chan flight) {
 	o := Options{MaxIDsPerRequest: maxIDs}
 	o.defaults()
 	o.RetryBackoff.Base, o.RetryBackoff.Cap = time.Millisecond, time.Millisecond
-	c := newCoalescer(o, func(ctx context.Context, _ types.NamespacedName, ids []string) error {
+	c := newCoalescer(o, func(ctx context.Context, _ types.NamespacedName, _ *int32, ids []string) error {
 		f := flight{ids: ids, answer: make(chan error)}
 		select {
 		case calls <- f:
@@ -60,7 +60,7 @@ var m1 = types.NamespacedName{Namespace: "ns", Name: "m"}
 
 func TestAnIDInFlightIsQueuedAgain(t *testing.T) {
 	c, calls := scripted(t, 100)
-	if err := c.add(m1, time.Millisecond, []string{"a", "b", "a"}); err != nil {
+	if _, err := c.add(m1, time.Millisecond, nil, []string{"a", "b", "a"}); err != nil {
 		t.Fatal(err)
 	}
 	f := next(t, calls)
@@ -69,7 +69,7 @@ func TestAnIDInFlightIsQueuedAgain(t *testing.T) {
 	}
 	// The request for a may already be syncing, with a read before this
 	// event's change: a must go again.
-	if err := c.add(m1, time.Millisecond, []string{"a", "c"}); err != nil {
+	if _, err := c.add(m1, time.Millisecond, nil, []string{"a", "c"}); err != nil {
 		t.Fatal(err)
 	}
 	f.answer <- nil
@@ -82,9 +82,9 @@ func TestAnIDInFlightIsQueuedAgain(t *testing.T) {
 
 func TestAFailedFlightGoesBackToTheHead(t *testing.T) {
 	c, calls := scripted(t, 100)
-	_ = c.add(m1, time.Millisecond, []string{"a", "b"})
+	_, _ = c.add(m1, time.Millisecond, nil, []string{"a", "b"})
 	f := next(t, calls)
-	_ = c.add(m1, time.Millisecond, []string{"c", "a"})
+	_, _ = c.add(m1, time.Millisecond, nil, []string{"c", "a"})
 	f.answer <- errors.New("API server unavailable")
 	f = next(t, calls)
 	if !slices.Equal(f.ids, []string{"a", "b", "c"}) {
@@ -95,7 +95,7 @@ func TestAFailedFlightGoesBackToTheHead(t *testing.T) {
 
 func TestFullBatchesDoNotWaitForTheWindow(t *testing.T) {
 	c, calls := scripted(t, 2)
-	_ = c.add(m1, time.Hour, []string{"a", "b", "c", "d", "e"})
+	_, _ = c.add(m1, time.Hour, nil, []string{"a", "b", "c", "d", "e"})
 	for _, want := range [][]string{{"a", "b"}, {"c", "d"}} {
 		f := next(t, calls)
 		if !slices.Equal(f.ids, want) {
@@ -114,7 +114,41 @@ func TestFullBatchesDoNotWaitForTheWindow(t *testing.T) {
 		t.Fatalf("at shutdown: %v", f.ids)
 	}
 	f.answer <- nil
-	if err := c.add(m1, time.Hour, []string{"f"}); !errors.Is(err, errClosed) {
+	if _, err := c.add(m1, time.Hour, nil, []string{"f"}); !errors.Is(err, errClosed) {
 		t.Errorf("add after shutdown: %v, want errClosed", err)
 	}
+}
+
+// A delivery hears that its ids are stored only when the create that holds
+// the last of them succeeded; a failed create tells it to retry, and the
+// ids stay pending for the next try.
+func TestDeliveriesHearWhenTheirIDsAreStored(t *testing.T) {
+	c, calls := scripted(t, 2)
+	first, err := c.add(m1, time.Millisecond, nil, []string{"a", "b", "c"}) // two creates: a+b, then c
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, _ := c.add(m1, time.Millisecond, nil, []string{"a"})
+	f := next(t, calls)
+	f.answer <- nil // a and b stored
+	select {
+	case err := <-first:
+		t.Fatalf("the delivery was answered (%v) before c was stored", err)
+	case err := <-second:
+		if err != nil {
+			t.Fatalf("second: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the delivery of a was not answered")
+	}
+	f = next(t, calls)
+	f.answer <- errors.New("etcd is away") // c not stored
+	if err := <-first; err == nil {
+		t.Fatal("a delivery whose id was not stored was told it was")
+	}
+	f = next(t, calls) // c is retried all the same
+	if !slices.Equal(f.ids, []string{"c"}) {
+		t.Fatalf("retried %v, want [c]", f.ids)
+	}
+	f.answer <- nil
 }

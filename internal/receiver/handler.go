@@ -65,7 +65,7 @@ func (r *Receiver) serveHTTP(w http.ResponseWriter, req *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	r.queue(w, m, events)
+	r.queue(w, req, m, events)
 }
 
 // parsePath splits /hooks/{namespace}/{mapping}; names that cannot exist
@@ -148,8 +148,9 @@ func (r *Receiver) authenticate(w http.ResponseWriter, req *http.Request, key ty
 }
 
 // queue sorts events into accepted and ignored, queues the accepted ids and
-// answers 202, or 503 when the mapping's backlog is full.
-func (r *Receiver) queue(w http.ResponseWriter, m *v1alpha1.CustomerMapping, events []notification) {
+// answers 202 once they are stored in a CustomerSyncRequest, or 503 (the
+// sender retries) when they could not be or the mapping's backlog is full.
+func (r *Receiver) queue(w http.ResponseWriter, req *http.Request, m *v1alpha1.CustomerMapping, events []notification) {
 	key := types.NamespacedName{Namespace: m.Namespace, Name: m.Name}
 	reasons := map[[2]string]int{} // {outcome, reason} → count
 	var ids []string
@@ -160,14 +161,22 @@ func (r *Receiver) queue(w http.ResponseWriter, m *v1alpha1.CustomerMapping, eve
 			ids = append(ids, e.id)
 		}
 	}
-	if err := r.batches.add(key, window(m.Spec.Triggers.Webhook, r.opts.DefaultCoalesceWindow), ids); err != nil {
+	win := window(m.Spec.Triggers.Webhook, r.opts.DefaultCoalesceWindow)
+	stored, err := r.batches.add(key, win, m.Spec.Triggers.TTLSecondsAfterFinished, ids)
+	if err == nil {
+		err = r.awaitStored(req, stored, win)
+	}
+	if err != nil {
 		reason := ReasonBacklogged
-		if errors.Is(err, errClosed) {
+		switch {
+		case errors.Is(err, errClosed):
 			reason = ReasonUnavailable
+		case !errors.Is(err, errBacklog):
+			reason = ReasonNotStored
 		}
 		r.rejected(key, reason)
 		r.log.Info("refusing webhook events; the sender should retry", "namespace", key.Namespace, "mapping", key.Name, "reason", err.Error())
-		r.unavailable(w, err.Error()+"; retry later")
+		r.unavailable(w, "the events were not stored: "+err.Error()+"; retry later")
 		return
 	}
 	resp := accepted{}
@@ -253,4 +262,20 @@ func webhookIDFields(source v1alpha1.SystemType) []string {
 		return d.WebhookIDFields
 	}
 	return []string{"id", "external_id"}
+}
+
+// awaitStored waits until the delivery's ids are stored, at most the
+// coalescing window plus a create; a sender that hangs up stops the wait
+// (its ids stay pending and are stored all the same).
+func (r *Receiver) awaitStored(req *http.Request, stored <-chan error, win time.Duration) error {
+	t := time.NewTimer(win + createTimeout + time.Second)
+	defer t.Stop()
+	select {
+	case err := <-stored:
+		return err
+	case <-req.Context().Done():
+		return req.Context().Err()
+	case <-t.C:
+		return errors.New("storing the events took too long")
+	}
 }

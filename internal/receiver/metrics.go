@@ -42,6 +42,9 @@ const (
 	ReasonMalformedBody       = "MalformedBody"
 	ReasonBacklogged          = "Backlogged"
 	ReasonUnavailable         = "Unavailable"
+	ReasonNotStored           = "NotStored"
+	ReasonStaleTimestamp      = "StaleTimestamp"
+	ReasonReplayed            = "Replayed"
 )
 
 // Reasons of customersync_webhook_ids_dropped_total.

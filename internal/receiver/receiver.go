@@ -41,9 +41,10 @@ func New(o Options) *Receiver {
 // it accepts are flushed as with Start; only Start's shutdown drains them.
 func (r *Receiver) Handler() http.Handler { return r.handler }
 
-// NeedLeaderElection is true: only the leader receives, so every event of a
-// mapping reaches the same batch (see the package documentation).
-func (r *Receiver) NeedLeaderElection() bool { return true }
+// NeedLeaderElection is false: every replica receives, so a Service that
+// routes to any pod reaches a listener; each replica coalesces what it
+// receives, and only the leader syncs the requests they create.
+func (r *Receiver) NeedLeaderElection() bool { return false }
 
 // Start serves until ctx ends, then stops taking requests, lets those under
 // way finish and flushes every pending batch, all within ShutdownTimeout.

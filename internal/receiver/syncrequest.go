@@ -10,6 +10,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 
 	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
 )
@@ -22,8 +23,9 @@ var errPermanent = errors.New("permanent")
 // into a retry instead of a stuck batch.
 const createTimeout = 30 * time.Second
 
-// newSyncRequest builds the request for ids of mapping.
-func newSyncRequest(mapping types.NamespacedName, ids []string) *v1alpha1.CustomerSyncRequest {
+// newSyncRequest builds the request for ids of mapping, deleted ttl
+// seconds after it finishes.
+func newSyncRequest(mapping types.NamespacedName, ttl *int32, ids []string) *v1alpha1.CustomerSyncRequest {
 	return &v1alpha1.CustomerSyncRequest{
 		ObjectMeta: metav1.ObjectMeta{
 			Namespace:    mapping.Namespace,
@@ -32,19 +34,33 @@ func newSyncRequest(mapping types.NamespacedName, ids []string) *v1alpha1.Custom
 		},
 		Spec: v1alpha1.CustomerSyncRequestSpec{
 			MappingRef:  v1alpha1.LocalObjectReference{Name: mapping.Name},
-			CustomerIDs: ids,
-			Operation:   v1alpha1.OperationAuto,
+			CustomerIDs:             ids,
+			Operation:               v1alpha1.OperationAuto,
+			TTLSecondsAfterFinished: TTL(ttl),
 		},
 	}
 }
 
+// TTL is a triggered request's ttlSecondsAfterFinished: the mapping's
+// triggers' setting, one day when unset.
+func TTL(ttl *int32) *int32 {
+	if ttl != nil {
+		return ptr.To(*ttl)
+	}
+	return ptr.To(DefaultTriggeredTTL)
+}
+
+// DefaultTriggeredTTL is how long a triggered request is kept after it
+// finishes when the mapping does not say: one day.
+const DefaultTriggeredTTL int32 = 86400
+
 // createSyncRequest creates one request. A create that timed out may still
 // have succeeded, and its retry then makes a second request with the same
 // ids; syncing a customer twice is harmless, losing it is not.
-func (r *Receiver) createSyncRequest(ctx context.Context, mapping types.NamespacedName, ids []string) error {
+func (r *Receiver) createSyncRequest(ctx context.Context, mapping types.NamespacedName, ttl *int32, ids []string) error {
 	ctx, cancel := context.WithTimeout(ctx, createTimeout)
 	defer cancel()
-	req := newSyncRequest(mapping, ids)
+	req := newSyncRequest(mapping, ttl, ids)
 	if err := r.opts.Client.Create(ctx, req); err != nil {
 		if permanent(err) {
 			return fmt.Errorf("%w: %w", errPermanent, err)
