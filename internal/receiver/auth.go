@@ -9,7 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -18,9 +21,15 @@ import (
 	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
 )
 
-// SignatureHeader carries the HMAC-SHA256 of the raw body, hex-encoded and
-// prefixed with "sha256=", when the mapping sets hmacSecretRef.
+// SignatureHeader carries, when the mapping sets hmacSecretRef, the
+// HMAC-SHA256 of TimestampHeader's value, a ".", and the raw body,
+// hex-encoded and prefixed with "sha256=".
 const SignatureHeader = "X-Signature-256"
+
+// TimestampHeader carries when the sender signed the delivery, in Unix
+// seconds; a delivery signed more than Options.MaxSignatureAge ago (or that
+// far in the future) is refused, and so is a signature seen before.
+const TimestampHeader = "X-Signature-Timestamp"
 
 // errCredentials is a token or HMAC Secret (or key) that cannot be read; the
 // sender cannot be authenticated until someone fixes it.
@@ -69,21 +78,71 @@ type signatureError struct {
 
 func (e *signatureError) Error() string { return e.msg }
 
-// checkSignature verifies SignatureHeader against the raw body.
-func checkSignature(h http.Header, body, key []byte) error {
+// checkSignature verifies SignatureHeader against the timestamp and the raw
+// body, and that the timestamp is within maxAge of now.
+func checkSignature(h http.Header, body, key []byte, now time.Time, maxAge time.Duration) (sig []byte, err error) {
 	v := strings.TrimSpace(h.Get(SignatureHeader))
 	if v == "" {
-		return &signatureError{ReasonMissingSignature, SignatureHeader + " header is missing; this mapping requires an HMAC-SHA256 signature of the body"}
+		return nil, &signatureError{ReasonMissingSignature, SignatureHeader + " header is missing; this mapping requires an HMAC-SHA256 signature of the timestamp and the body"}
 	}
-	algo, sig, ok := strings.Cut(v, "=")
-	got, err := hex.DecodeString(sig)
+	algo, hexSig, ok := strings.Cut(v, "=")
+	got, err := hex.DecodeString(hexSig)
 	if !ok || !strings.EqualFold(algo, "sha256") || err != nil {
-		return &signatureError{ReasonInvalidSignature, SignatureHeader + " must be sha256=<hex HMAC-SHA256 of the body>"}
+		return nil, &signatureError{ReasonInvalidSignature, SignatureHeader + " must be sha256=<hex HMAC-SHA256 of the timestamp, a dot and the body>"}
+	}
+	ts := strings.TrimSpace(h.Get(TimestampHeader))
+	secs, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return nil, &signatureError{ReasonMissingSignature, TimestampHeader + " header must hold the signing time in Unix seconds"}
 	}
 	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(ts))
+	mac.Write([]byte("."))
 	mac.Write(body)
 	if !hmac.Equal(got, mac.Sum(nil)) {
-		return &signatureError{ReasonInvalidSignature, SignatureHeader + " does not match the body"}
+		return nil, &signatureError{ReasonInvalidSignature, SignatureHeader + " does not match the timestamp and the body"}
 	}
-	return nil
+	if age := now.Sub(time.Unix(secs, 0)); age > maxAge || age < -maxAge {
+		return nil, &signatureError{ReasonStaleTimestamp, fmt.Sprintf("%s is %s away from the receiver's clock, more than %s; sign each delivery when sending it", TimestampHeader, age.Round(time.Second).Abs(), maxAge)}
+	}
+	return got, nil
+}
+
+// replays remembers the signatures accepted within the signature age limit,
+// so that a captured delivery cannot be sent again while its timestamp is
+// still fresh. It is per replica: another replica still refuses the replay
+// once its timestamp is stale.
+type replays struct {
+	mu     sync.Mutex
+	maxAge time.Duration
+	seen   map[string]time.Time // signature → when it stops mattering
+	max    int
+}
+
+func newReplays(maxAge time.Duration, max int) *replays {
+	return &replays{maxAge: maxAge, seen: map[string]time.Time{}, max: max}
+}
+
+// first records sig and reports whether it was not seen before. When the
+// memory is full of fresh signatures, it refuses rather than forgets one.
+func (r *replays) first(sig []byte, now time.Time) (bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	k := string(sig)
+	if exp, ok := r.seen[k]; ok && now.Before(exp) {
+		return false, nil
+	}
+	if len(r.seen) >= r.max {
+		for s, exp := range r.seen {
+			if !now.Before(exp) {
+				delete(r.seen, s)
+			}
+		}
+		if len(r.seen) >= r.max {
+			return false, errors.New("too many signed deliveries to remember; retry later")
+		}
+	}
+	// Fresh for maxAge past the timestamp's window on either side.
+	r.seen[k] = now.Add(2 * r.maxAge)
+	return true, nil
 }

@@ -4,9 +4,12 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
 )
@@ -99,8 +102,11 @@ func TestMissingTokenSecretAsksToRetry(t *testing.T) {
 	}
 }
 
-func sign(key string, body []byte) string {
+// sign signs a delivery as a sender does: HMAC-SHA256 of the timestamp, a
+// dot and the body.
+func sign(key string, ts int64, body []byte) string {
 	mac := hmac.New(sha256.New, []byte(key))
+	fmt.Fprintf(mac, "%d.", ts)
 	mac.Write(body)
 	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
 }
@@ -111,38 +117,51 @@ func TestSignatureIsRequiredAndVerified(t *testing.T) {
 	m.Spec.Triggers.Webhook.HMACSecretRef = &v1alpha1.SecretKeyReference{Name: "webhook", Key: "hmac"}
 	f.create(m)
 	path := HookPath(f.ns, "signed")
-	body := hook("customer/updated", "customer_00000000000000000a")
+	now := time.Now().Unix()
+	body := func(i int) []byte { return hook("customer/updated", customerID(i)) }
 
 	cases := []struct {
 		name, token, signature string
+		ts                     int64
+		body                   []byte
 		status                 int
 		says                   string
 	}{
-		{"no signature", testToken, "", http.StatusUnauthorized, "X-Signature-256 header is missing"},
-		{"wrong key", testToken, sign("other-key", body), http.StatusUnauthorized, "does not match the body"},
-		{"signature of another body", testToken, sign("hmac-key", []byte("{}")), http.StatusUnauthorized, "does not match the body"},
-		{"not hex", testToken, "sha256=zz", http.StatusUnauthorized, "must be sha256=<hex"},
-		{"other algorithm", testToken, "sha1=" + strings.TrimPrefix(sign("hmac-key", body), "sha256="), http.StatusUnauthorized, "must be sha256=<hex"},
-		{"right signature, wrong token", "wrong", sign("hmac-key", body), http.StatusUnauthorized, "unauthorized"},
-		{"right signature", testToken, sign("hmac-key", body), http.StatusAccepted, `"accepted":1`},
-		{"upper-case algorithm", testToken, "SHA256=" + strings.TrimPrefix(sign("hmac-key", body), "sha256="), http.StatusAccepted, `"accepted":1`},
+		{"no signature", testToken, "", now, body(1), http.StatusUnauthorized, "X-Signature-256 header is missing"},
+		{"wrong key", testToken, sign("other-key", now, body(1)), now, body(1), http.StatusUnauthorized, "does not match the timestamp and the body"},
+		{"signature of another body", testToken, sign("hmac-key", now, []byte("{}")), now, body(1), http.StatusUnauthorized, "does not match"},
+		{"signature of another timestamp", testToken, sign("hmac-key", now-1, body(1)), now, body(1), http.StatusUnauthorized, "does not match"},
+		{"not hex", testToken, "sha256=zz", now, body(1), http.StatusUnauthorized, "must be sha256=<hex"},
+		{"other algorithm", testToken, "sha1=" + strings.TrimPrefix(sign("hmac-key", now, body(1)), "sha256="), now, body(1), http.StatusUnauthorized, "must be sha256=<hex"},
+		{"right signature, wrong token", "wrong", sign("hmac-key", now, body(1)), now, body(1), http.StatusUnauthorized, "unauthorized"},
+		{"signed too long ago", testToken, sign("hmac-key", now-600, body(1)), now - 600, body(1), http.StatusUnauthorized, "more than 5m0s"},
+		{"signed in the future", testToken, sign("hmac-key", now+600, body(1)), now + 600, body(1), http.StatusUnauthorized, "more than 5m0s"},
+		{"right signature", testToken, sign("hmac-key", now, body(1)), now, body(1), http.StatusAccepted, `"accepted":1`},
+		{"the same delivery again", testToken, sign("hmac-key", now, body(1)), now, body(1), http.StatusUnauthorized, "this signature was used before"},
+		{"upper-case algorithm", testToken, "SHA256=" + strings.TrimPrefix(sign("hmac-key", now, body(2)), "sha256="), now, body(2), http.StatusAccepted, `"accepted":1`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var hdr []string
 			if tc.signature != "" {
-				hdr = []string{SignatureHeader, tc.signature}
+				hdr = []string{SignatureHeader, tc.signature, TimestampHeader, strconv.FormatInt(tc.ts, 10)}
 			}
-			r := f.post(path, tc.token, body, hdr...)
+			r := f.post(path, tc.token, tc.body, hdr...)
 			if r.status != tc.status || !strings.Contains(r.body, tc.says) {
 				t.Errorf("got %d %q, want %d mentioning %q", r.status, r.body, tc.status, tc.says)
 			}
 		})
 	}
+	if got := counter(f.ns, "signed", OutcomeRejected, ReasonReplayed); got != 1 {
+		t.Errorf("Replayed counted %v, want 1", got)
+	}
+	if got := counter(f.ns, "signed", OutcomeRejected, ReasonStaleTimestamp); got != 2 {
+		t.Errorf("StaleTimestamp counted %v, want 2", got)
+	}
 	if got := counter(f.ns, "signed", OutcomeRejected, ReasonMissingSignature); got != 1 {
 		t.Errorf("MissingSignature counted %v, want 1", got)
 	}
-	if got := counter(f.ns, "signed", OutcomeRejected, ReasonInvalidSignature); got != 4 {
-		t.Errorf("InvalidSignature counted %v, want 4", got)
+	if got := counter(f.ns, "signed", OutcomeRejected, ReasonInvalidSignature); got != 5 {
+		t.Errorf("InvalidSignature counted %v, want 5", got)
 	}
 }

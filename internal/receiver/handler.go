@@ -137,10 +137,23 @@ func (r *Receiver) authenticate(w http.ResponseWriter, req *http.Request, key ty
 			r.credentialsUnavailable(w, key, "spec.triggers.webhook.hmacSecretRef", err)
 			return nil, false
 		}
-		if err := checkSignature(req.Header, body, hmacKey); err != nil {
-			sig, _ := errors.AsType[*signatureError](err)
-			r.rejected(key, sig.reason)
-			writeError(w, http.StatusUnauthorized, sig.msg)
+		now := r.opts.Now()
+		sig, err := checkSignature(req.Header, body, hmacKey, now, r.opts.MaxSignatureAge)
+		if err != nil {
+			se, _ := errors.AsType[*signatureError](err)
+			r.rejected(key, se.reason)
+			writeError(w, http.StatusUnauthorized, se.msg)
+			return nil, false
+		}
+		fresh, err := r.replays.first(sig, now)
+		if err != nil {
+			r.rejected(key, ReasonBacklogged)
+			r.unavailable(w, err.Error())
+			return nil, false
+		}
+		if !fresh {
+			r.rejected(key, ReasonReplayed)
+			writeError(w, http.StatusUnauthorized, "this signature was used before; sign each delivery anew, with its own "+TimestampHeader)
 			return nil, false
 		}
 	}

@@ -18,6 +18,10 @@ const (
 	DefaultMaxIDsPerRequest = 5000 // the CRD's limit on spec.customerIDs
 	DefaultMaxPendingIDs    = 50000
 	DefaultShutdownTimeout  = 20 * time.Second
+	DefaultMaxSignatureAge  = 5 * time.Minute
+	// DefaultMaxRememberedSignatures bounds the replay memory: 100,000
+	// signatures of 32 bytes.
+	DefaultMaxRememberedSignatures = 100000
 )
 
 // Options configure a Receiver. Only Client and one of Addr or Listener are
@@ -49,6 +53,12 @@ type Options struct {
 	// requests and flushing pending batches. Keep it below the manager's
 	// GracefulShutdownTimeout (30s by default).
 	ShutdownTimeout time.Duration
+	// MaxSignatureAge is how far a signed delivery's timestamp may be from
+	// the receiver's clock (HMAC mode).
+	MaxSignatureAge time.Duration
+	// MaxRememberedSignatures bounds how many accepted signatures are kept
+	// to refuse replays.
+	MaxRememberedSignatures int
 	// Logger receives the receiver's logs.
 	Logger logr.Logger
 	// Now is the clock, for tests.
@@ -76,6 +86,12 @@ func (o *Options) defaults() {
 	}
 	if o.RetryBackoff.Cap <= 0 {
 		o.RetryBackoff.Cap = 30 * time.Second
+	}
+	if o.MaxSignatureAge <= 0 {
+		o.MaxSignatureAge = DefaultMaxSignatureAge
+	}
+	if o.MaxRememberedSignatures <= 0 {
+		o.MaxRememberedSignatures = DefaultMaxRememberedSignatures
 	}
 	if o.ShutdownTimeout <= 0 {
 		o.ShutdownTimeout = DefaultShutdownTimeout

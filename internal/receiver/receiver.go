@@ -19,6 +19,7 @@ type Receiver struct {
 	opts    Options
 	log     logr.Logger
 	batches *coalescer
+	replays *replays
 	handler http.Handler
 	started atomic.Bool
 }
@@ -31,7 +32,7 @@ var (
 // New returns a receiver; it listens once Start runs.
 func New(o Options) *Receiver {
 	o.defaults()
-	r := &Receiver{opts: o, log: o.Logger}
+	r := &Receiver{opts: o, log: o.Logger, replays: newReplays(o.MaxSignatureAge, o.MaxRememberedSignatures)}
 	r.batches = newCoalescer(o, r.createSyncRequest)
 	r.handler = http.HandlerFunc(r.serveHTTP)
 	return r
