@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -167,12 +168,19 @@ func buildManager(t *testing.T) string {
 // process is an operator running as its own process.
 type process struct {
 	cmd *exec.Cmd
-	log *bytes.Buffer
+	mu  sync.Mutex // guards log, which the process writes while tests read
+	log bytes.Buffer
+}
+
+func (p *process) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.log.Write(b)
 }
 
 // runManager starts the operator binary against the test API server, with
-// quick retries; it is killed when the test ends.
-func runManager(t *testing.T, bin string) *process {
+// quick retries and the extra flags; it is killed when the test ends.
+func runManager(t *testing.T, bin string, extra ...string) *process {
 	t.Helper()
 	kc, err := env.KubeConfig()
 	if err != nil {
@@ -182,21 +190,31 @@ func runManager(t *testing.T, bin string) *process {
 	if err := os.WriteFile(path, kc, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p := &process{log: &bytes.Buffer{}}
-	p.cmd = exec.Command(bin, "--metrics-bind-address=0", "--health-probe-bind-address=0", "--webhook-bind-address=0",
-		"--retry-base-delay=50ms", "--retry-max-delay=500ms", "--mapping-retry-interval=200ms")
+	p := &process{}
+	args := append([]string{"--metrics-bind-address=0", "--health-probe-bind-address=0", "--webhook-bind-address=0",
+		"--retry-base-delay=50ms", "--retry-max-delay=500ms", "--mapping-retry-interval=200ms"}, extra...)
+	p.cmd = exec.Command(bin, args...)
 	p.cmd.Env = append(os.Environ(), "KUBECONFIG="+path)
-	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
+	p.cmd.Stdout, p.cmd.Stderr = p, p
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		p.kill()
 		if t.Failed() {
-			t.Logf("operator log:\n%s", p.log.String())
+			p.mu.Lock()
+			t.Logf("operator log (last 20 KiB):\n%s", tail(p.log.String(), 20<<10))
+			p.mu.Unlock()
 		}
 	})
 	return p
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[len(s)-n:]
 }
 
 // kill ends the process with SIGKILL, as a node failure or an OOM kill

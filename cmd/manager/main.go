@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"flag"
 	"os"
+	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
@@ -36,6 +37,10 @@ func main() {
 		secureMetrics        bool
 		enableHTTP2          bool
 		enableLeaderElection bool
+		leaseDuration        time.Duration
+		renewDeadline        time.Duration
+		retryPeriod          time.Duration
+		leaseNamespace       string
 		webhookAddr          string
 		opts                 controllers.Options
 	)
@@ -48,6 +53,13 @@ func main() {
 		"Enable HTTP/2 for the metrics server; off by default against the HTTP/2 rapid reset CVEs.")
 	flag.BoolVar(&enableLeaderElection, "leader-elect", false,
 		"Elect a leader so that only one replica reconciles at a time.")
+	flag.DurationVar(&leaseDuration, "leader-elect-lease-duration", 15*time.Second,
+		"How long a standby waits after the leader stops renewing before it takes over.")
+	flag.DurationVar(&renewDeadline, "leader-elect-renew-deadline", 10*time.Second,
+		"How long the leader keeps trying to renew its lease before it steps down.")
+	flag.DurationVar(&retryPeriod, "leader-elect-retry-period", 2*time.Second, "How often candidates try to take or renew the lease.")
+	flag.StringVar(&leaseNamespace, "leader-elect-namespace", "",
+		"Namespace of the leader election Lease; empty is the pod's own (required outside a cluster).")
 	flag.StringVar(&webhookAddr, "webhook-bind-address", ":9292",
 		"Address the webhook receiver (POST /hooks/{namespace}/{mapping}) binds to; 0 disables it.")
 	opts.BindFlags(flag.CommandLine)
@@ -78,6 +90,10 @@ func main() {
 		LeaderElection:                enableLeaderElection,
 		LeaderElectionID:              "customer-sync-operator.sync.customersync.io",
 		LeaderElectionReleaseOnCancel: true,
+		LeaseDuration:                 &leaseDuration,
+		RenewDeadline:                 &renewDeadline,
+		RetryPeriod:                   &retryPeriod,
+		LeaderElectionNamespace:       leaseNamespace,
 	})
 	if err != nil {
 		setupLog.Error(err, "unable to create manager")
