@@ -64,7 +64,7 @@ func (r *CustomerMappingReconciler) poll(ctx context.Context, m *v1alpha1.Custom
 				Labels:       receiver.Labels(m.Name, v1alpha1.TriggerPolling),
 			},
 			Spec: v1alpha1.CustomerSyncRequestSpec{
-				MappingRef:  v1alpha1.LocalObjectReference{Name: m.Name},
+				MappingRef:              v1alpha1.LocalObjectReference{Name: m.Name},
 				CustomerIDs:             batch,
 				Operation:               v1alpha1.OperationAuto,
 				TTLSecondsAfterFinished: receiver.TTL(t.TTLSecondsAfterFinished),

@@ -186,6 +186,12 @@ func runManager(t *testing.T, bin string, extra ...string) *process {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return runManagerAs(t, bin, kc, extra...)
+}
+
+// runManagerAs is runManager with the credentials of kubeconfig.
+func runManagerAs(t *testing.T, bin string, kc []byte, extra ...string) *process {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "kubeconfig")
 	if err := os.WriteFile(path, kc, 0o600); err != nil {
 		t.Fatal(err)

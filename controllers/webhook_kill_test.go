@@ -22,9 +22,9 @@ import (
 )
 
 const (
-	killEvents  = 2000
-	killClients = 16
-	killHookToken   = "test-webhook-token"
+	killEvents    = 2000
+	killClients   = 16
+	killHookToken = "test-webhook-token"
 )
 
 // hookWorld is a world whose sample mapping takes webhooks, with killEvents

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"flag"
 	"os"
@@ -41,6 +42,7 @@ func main() {
 		renewDeadline        time.Duration
 		retryPeriod          time.Duration
 		leaseNamespace       string
+		gracePeriod          time.Duration
 		webhookAddr          string
 		opts                 controllers.Options
 	)
@@ -58,6 +60,8 @@ func main() {
 	flag.DurationVar(&renewDeadline, "leader-elect-renew-deadline", 10*time.Second,
 		"How long the leader keeps trying to renew its lease before it steps down.")
 	flag.DurationVar(&retryPeriod, "leader-elect-retry-period", 2*time.Second, "How often candidates try to take or renew the lease.")
+	flag.DurationVar(&gracePeriod, "graceful-shutdown-timeout", 25*time.Second,
+		"How long a stop may take after SIGTERM; keep it below the pod's terminationGracePeriodSeconds.")
 	flag.StringVar(&leaseNamespace, "leader-elect-namespace", "",
 		"Namespace of the leader election Lease; empty is the pod's own (required outside a cluster).")
 	flag.StringVar(&webhookAddr, "webhook-bind-address", ":9292",
@@ -94,6 +98,7 @@ func main() {
 		RenewDeadline:                 &renewDeadline,
 		RetryPeriod:                   &retryPeriod,
 		LeaderElectionNamespace:       leaseNamespace,
+		GracefulShutdownTimeout:       &gracePeriod,
 	})
 	if err != nil {
 		setupLog.Error(err, "unable to create manager")
@@ -107,6 +112,8 @@ func main() {
 
 	if err := mgr.Add(receiver.New(receiver.Options{
 		Addr: webhookAddr, Client: mgr.GetClient(), Logger: ctrl.Log.WithName("webhook-receiver"),
+		// Flush or answer every held delivery before the manager's deadline.
+		ShutdownTimeout: min(receiver.DefaultShutdownTimeout, gracePeriod*2/3),
 	})); err != nil {
 		setupLog.Error(err, "unable to set up the webhook receiver")
 		os.Exit(1)
@@ -122,8 +129,21 @@ func main() {
 	}
 
 	setupLog.Info("starting manager")
-	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+	ctx := ctrl.SetupSignalHandler()
+	go exitAfterGrace(ctx, gracePeriod)
+	if err := mgr.Start(ctx); err != nil {
 		setupLog.Error(err, "manager stopped with an error")
 		os.Exit(1)
 	}
+}
+
+// exitAfterGrace ends the process when a stop outlasts its grace period.
+// The manager stops its runnables within it, but not while it still waits
+// for caches that never sync (a watch RBAC forbids, an API server that is
+// away): the first SIGTERM must stop the operator all the same.
+func exitAfterGrace(ctx context.Context, grace time.Duration) {
+	<-ctx.Done()
+	time.Sleep(grace + time.Second)
+	ctrl.Log.WithName("setup").Info("the stop did not finish within the grace period; exiting", "gracePeriod", grace.String())
+	os.Exit(1)
 }

@@ -106,7 +106,13 @@ func (e *Env) CRDs() []*apiextensionsv1.CustomResourceDefinition { return e.env.
 // KubeConfig returns a kubeconfig for the API server, for tools such as
 // kubectl.
 func (e *Env) KubeConfig() ([]byte, error) {
-	user, err := e.env.ControlPlane.AddUser(envtest.User{Name: "test-admin", Groups: []string{"system:masters"}}, nil)
+	return e.KubeConfigFor("test-admin", "system:masters")
+}
+
+// KubeConfigFor returns a kubeconfig for a user in groups, with only the
+// permissions RBAC grants them (none unless a test binds some).
+func (e *Env) KubeConfigFor(name string, groups ...string) ([]byte, error) {
+	user, err := e.env.ControlPlane.AddUser(envtest.User{Name: name, Groups: groups}, nil)
 	if err != nil {
 		return nil, err
 	}
