@@ -196,6 +196,16 @@ func TestPollingCreatesRequestsAndKeepsItsWatermarkAcrossRestarts(t *testing.T) 
 	if before[first] < 1 {
 		t.Fatalf("polled ids %v, want %s", before, first)
 	}
+	// A polled request expires a day after it finishes (the default).
+	var polled v1alpha1.CustomerSyncRequestList
+	if err := w.c.List(w.ctx, &polled, client.InNamespace(w.ns), client.MatchingLabels{v1alpha1.LabelTrigger: v1alpha1.TriggerPolling}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range polled.Items {
+		if ttl := r.Spec.TTLSecondsAfterFinished; ttl == nil || *ttl != 86400 {
+			t.Errorf("polled request %s: ttlSecondsAfterFinished = %v, want 86400", r.Name, ttl)
+		}
+	}
 	// The request can sync before the poll's status write lands: wait for it.
 	w.eventually(10*time.Second, "the poll's status", func() (bool, error) {
 		err := w.c.Get(w.ctx, types.NamespacedName{Namespace: w.ns, Name: mapping}, m)

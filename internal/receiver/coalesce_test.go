@@ -14,6 +14,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
@@ -42,6 +43,7 @@ func TestEventsInOneWindowMakeOneRequest(t *testing.T) {
 	f := newFixture(t, nil)
 	m := f.mapping("burst", v1alpha1.SystemNinetyNineMinds)
 	m.Spec.Triggers.Webhook.CoalesceWindow = &metav1.Duration{Duration: window}
+	m.Spec.Triggers.TTLSecondsAfterFinished = ptr.To[int32](600)
 	f.create(m)
 	path := HookPath(f.ns, "burst")
 
@@ -60,6 +62,10 @@ func TestEventsInOneWindowMakeOneRequest(t *testing.T) {
 	reqs := f.requests("burst")
 	if len(reqs) != 1 {
 		t.Fatalf("got %d requests, want 1", len(reqs))
+	}
+	// Triggered requests expire, as the mapping's triggers say.
+	if ttl := reqs[0].Spec.TTLSecondsAfterFinished; ttl == nil || *ttl != 600 {
+		t.Errorf("ttlSecondsAfterFinished = %v, want 600", ttl)
 	}
 	if got, want := slices.Sorted(slices.Values(reqs[0].Spec.CustomerIDs)), slices.Compact(slices.Sorted(slices.Values(first))); !slices.Equal(got, want) {
 		t.Errorf("first request has %d ids, want the %d unique ones", len(got), len(want))
