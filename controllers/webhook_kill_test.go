@@ -183,6 +183,22 @@ func TestWebhookEventsSurviveLosingTheLeader(t *testing.T) {
 	}
 	front := roundRobin(t, addrs)
 
+	// The standby receives too: a delivery straight to it is stored.
+	deadline := time.Now().Add(30 * time.Second)
+	standby := -1
+	for standby < 0 {
+		for i, p := range procs {
+			if p.said("successfully acquired lease") {
+				standby = 1 - i
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no replica became the leader")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	deliverAll(t, "http://"+addrs[standby], receiver.HookPath(w.ns, mapping), ids[:1], time.Now().Add(30*time.Second))
+
 	var leader atomic.Int32
 	leader.Store(-1)
 	go func() { // kill the leader once events flow
