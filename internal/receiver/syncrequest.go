@@ -33,7 +33,7 @@ func newSyncRequest(mapping types.NamespacedName, ttl *int32, ids []string) *v1a
 			Labels:       Labels(mapping.Name, TriggerWebhook),
 		},
 		Spec: v1alpha1.CustomerSyncRequestSpec{
-			MappingRef:  v1alpha1.LocalObjectReference{Name: mapping.Name},
+			MappingRef:              v1alpha1.LocalObjectReference{Name: mapping.Name},
 			CustomerIDs:             ids,
 			Operation:               v1alpha1.OperationAuto,
 			TTLSecondsAfterFinished: TTL(ttl),
