@@ -66,8 +66,10 @@ func newAIWorld(t *testing.T, edit func(req, resp *v1alpha1.CustomerMapping), dr
 	return w
 }
 
+// chatCalls counts the model calls made, on either API; the Responses
+// API's unbilled validation probes (no input) do not count.
 func (w *aiWorld) chatCalls() int64 {
-	return w.ai.CountFor(simopenai.RouteChat) + w.ai.CountFor(simopenai.RouteAzureChat)
+	return int64(len(w.ai.ChatRequests(0)))
 }
 
 func (w *aiWorld) customer(id string) ipaas.Customer {
@@ -78,8 +80,19 @@ func (w *aiWorld) customer(id string) ipaas.Customer {
 	return c
 }
 
+// The seed's scenarios 1 and 3 on both APIs: Responses (the default, what
+// iPaaS.com's own integration calls) and chat completions.
 func TestEnrichmentFillsCommentAndCustomFieldOnce(t *testing.T) {
-	w := newAIWorld(t, nil)
+	for _, tc := range []struct {
+		api   v1alpha1.OpenAIAPI
+		route string
+	}{{"", simopenai.RouteResponses}, {v1alpha1.OpenAIChatCompletions, simopenai.RouteChat}} {
+		t.Run("api="+string(tc.api), func(t *testing.T) { enrichmentFillsOnce(t, tc.api, tc.route) })
+	}
+}
+
+func enrichmentFillsOnce(t *testing.T, api v1alpha1.OpenAIAPI, route string) {
+	w := newAIWorld(t, func(req, _ *v1alpha1.CustomerMapping) { req.Spec.OpenAI.API = api })
 	w.create(w.request("enrich", requestMap, customerNo))
 	csr := w.finished("enrich", 30*time.Second)
 	res := result(csr, customerNo)
@@ -87,6 +100,9 @@ func TestEnrichmentFillsCommentAndCustomFieldOnce(t *testing.T) {
 		t.Fatalf("result = %+v (conditions %+v), want Updated of 158056", res, csr.Status.Conditions)
 	}
 
+	if w.ai.CountFor(route) == 0 {
+		t.Fatalf("the model was not asked on %s: %v", route, w.ai.Counts())
+	}
 	// Scenario 3: the answer reached the customer through the response mapping.
 	calls := w.ai.ChatRequests(1)
 	if len(calls) != 1 {
@@ -193,7 +209,7 @@ func TestEnrichmentFailureScenarios(t *testing.T) {
 	w.ai.SetQuotaExhausted(false)
 
 	// rate_limit_exceeded is retried after retry-after, then succeeds.
-	if err := w.ai.SetFaults(fault.Config{RateLimitRate: 1, RetryAfter: time.Second, Paths: []string{"/chat/completions"}}); err != nil {
+	if err := w.ai.SetFaults(fault.Config{RateLimitRate: 1, RetryAfter: time.Second, Paths: []string{simopenai.RouteResponses}}); err != nil {
 		t.Fatal(err)
 	}
 	phase := time.Now()
@@ -209,7 +225,7 @@ func TestEnrichmentFailureScenarios(t *testing.T) {
 	reqs := w.ai.Requests(100)
 	var times []time.Time
 	for _, r := range reqs {
-		if strings.Contains(r.Path, "/chat/completions") && r.Time.After(phase) {
+		if r.Pattern == simopenai.RouteResponses && strings.Contains(r.Body, `"input":`) && r.Time.After(phase) {
 			times = append(times, r.Time)
 		}
 	}
@@ -333,4 +349,38 @@ func metricSum(t *testing.T, name, ns string) float64 {
 		}
 	}
 	return sum
+}
+
+// A restricted key with only Responses Write, as iPaaS.com's OpenAI guide
+// has users create, works with the default API. Asked to use chat
+// completions, the mapping itself says what to grant, before any record.
+func TestRestrictedResponsesKeyOnTheMapping(t *testing.T) {
+	const restricted = "sk-restricted-responses-only-0123"
+	w := newAIWorld(t, nil)
+	w.ai.SetRestrictedKey(restricted, simopenai.RouteResponses)
+	w.secret("openai-restricted", map[string]string{"apiKey": restricted})
+	for _, tc := range []struct {
+		name  string
+		api   v1alpha1.OpenAIAPI
+		ready metav1.ConditionStatus
+	}{{"responses-key-default", "", metav1.ConditionTrue}, {"responses-key-chat", v1alpha1.OpenAIChatCompletions, metav1.ConditionFalse}} {
+		m := w.sampleMapping("sync_v1alpha1_customermapping_ipaas_to_openai.yaml")
+		m.Name = tc.name
+		m.Spec.Destination.Endpoint = w.ai.URL + "/v1"
+		m.Spec.Destination.CredentialsSecretRef.Name = "openai-restricted"
+		m.Spec.OpenAI.API = tc.api
+		w.create(m)
+		got := w.mappingCondition(tc.name, v1alpha1.ConditionReady, tc.ready)
+		if tc.ready == metav1.ConditionTrue {
+			continue
+		}
+		c := condition(got.Status.Conditions, v1alpha1.ConditionReady)
+		if c.Reason != v1alpha1.ReasonConnectionFailed || !strings.Contains(c.Message, "Chat completions") || strings.Contains(c.Message, restricted) {
+			t.Errorf("Ready = %+v, want ConnectionFailed naming the permission to grant", c)
+		}
+	}
+	w.create(w.request("restricted", "responses-key-default", customerNo))
+	if res := result(w.finished("restricted", 30*time.Second), customerNo); res == nil || res.Action != v1alpha1.ActionUpdated {
+		t.Fatalf("result %+v with a Responses-only key", res)
+	}
 }

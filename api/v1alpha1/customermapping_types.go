@@ -162,6 +162,15 @@ type AzureOpenAI struct {
 	Deployment string `json:"deployment,omitempty"`
 }
 
+// OpenAIAPI is the OpenAI endpoint a mapping asks.
+type OpenAIAPI string
+
+// The OpenAI APIs.
+const (
+	OpenAIResponses       OpenAIAPI = "Responses"
+	OpenAIChatCompletions OpenAIAPI = "ChatCompletions"
+)
+
 // OpenAISettings configure the model call of a mapping whose destination is
 // OpenAI.
 type OpenAISettings struct {
@@ -183,6 +192,15 @@ type OpenAISettings struct {
 	// +kubebuilder:validation:Maximum=128000
 	// +optional
 	MaxCompletionTokens *int32 `json:"maxCompletionTokens,omitempty"`
+
+	// API is the endpoint asked: Responses (/v1/responses, what iPaaS.com's
+	// own OpenAI integration calls, so a restricted key with Responses Write
+	// permission works) or ChatCompletions (/v1/chat/completions, for
+	// OpenAI-compatible servers). Unset is Responses, or ChatCompletions
+	// with azure.
+	// +kubebuilder:validation:Enum=Responses;ChatCompletions
+	// +optional
+	API OpenAIAPI `json:"api,omitempty"`
 
 	// Azure selects Azure OpenAI instead of the OpenAI API.
 	// +optional

@@ -418,6 +418,11 @@ func (d *demo) reportOpenAI(ctx context.Context, reqs []sampleRequest) ([]string
 				return nil, err
 			}
 			d.step(fmt.Sprintf("OpenAI write-back: iPaaS.com customer %s (%s) after %s", c.ID, res.ID, s.r.Name))
+			api := "POST /v1/responses (spec.openAI.api: Responses, the default)"
+			if s.m.Spec.OpenAI.API == v1alpha1.OpenAIChatCompletions || (s.m.Spec.OpenAI.API == "" && s.m.Spec.OpenAI.Azure != nil) {
+				api = "POST /v1/chat/completions (spec.openAI.api: ChatCompletions)"
+			}
+			d.say("%-32s %s", "asked", api)
 			seeded := ipaasData().Customers[0]
 			d.say("%-32s %q (before: %q)", "Comment", c.Comment, seeded.Comment)
 			for _, f := range s.m.Spec.OpenAI.ResponseFields {

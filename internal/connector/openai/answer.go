@@ -1,6 +1,7 @@
 package openai
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 
@@ -106,7 +107,7 @@ func (c *Client) answerError(r Reason, detail string) *AnswerError {
 		msg += "; make the prompt ask for exactly openAI.responseFields, or use a model that supports structured outputs"
 	}
 	return &AnswerError{Reason: r, Err: &connector.Error{
-		System: System, Operation: OperationComplete, Request: c.chatLine,
+		System: System, Operation: OperationComplete, Request: c.callLine,
 		Class: connector.Permanent, Kind: connector.KindBadResponse, Code: string(r), Message: msg,
 	}}
 }
@@ -135,6 +136,51 @@ func (c *Client) read(resp goopenai.ChatCompletionResponse, sc *schema) (*Answer
 		return a, c.answerError(ReasonInvalidAnswer, "the answer is empty")
 	}
 	fields, problems := sc.check(ch.Message.Content)
+	if len(problems) > 0 {
+		return a, c.answerError(ReasonInvalidAnswer, strings.Join(problems, "; "))
+	}
+	a.Fields = fields
+	return a, nil
+}
+
+// readResponse turns a Responses API answer into an Answer, as read does a
+// chat completion: incomplete for max_output_tokens is Truncated, for
+// content_filter ContentFiltered; a refusal part is Refused.
+func (c *Client) readResponse(resp goopenai.CreateResponseResponse, sc *schema) (*Answer, error) {
+	a := &Answer{Model: resp.Model, FinishReason: string(resp.Status)}
+	if u := resp.Usage; u != nil {
+		a.Usage = Usage{PromptTokens: u.InputTokens, CompletionTokens: u.OutputTokens, TotalTokens: u.TotalTokens}
+	}
+	var text strings.Builder
+	for _, raw := range resp.Output {
+		b, err := json.Marshal(raw)
+		if err != nil {
+			continue
+		}
+		var item goopenai.ResponseOutputItem
+		if json.Unmarshal(b, &item) != nil || item.Type != "message" {
+			continue
+		}
+		for _, part := range item.Content {
+			switch part.Type {
+			case "refusal":
+				return a, c.answerError(ReasonRefused, "")
+			case "output_text":
+				text.WriteString(part.Text)
+			}
+		}
+	}
+	switch {
+	case resp.Status == goopenai.ResponseStatusIncomplete && resp.IncompleteDetails != nil && resp.IncompleteDetails.Reason == "content_filter":
+		return a, c.answerError(ReasonContentFiltered, "")
+	case resp.Status == goopenai.ResponseStatusIncomplete:
+		return a, c.answerError(ReasonTruncated, "")
+	case resp.Status != goopenai.ResponseStatusCompleted && resp.Status != "":
+		return a, c.answerError(ReasonInvalidAnswer, "status is "+quoteReason(goopenai.FinishReason(resp.Status)))
+	case strings.TrimSpace(text.String()) == "":
+		return a, c.answerError(ReasonInvalidAnswer, "the answer is empty")
+	}
+	fields, problems := sc.check(text.String())
 	if len(problems) > 0 {
 		return a, c.answerError(ReasonInvalidAnswer, strings.Join(problems, "; "))
 	}

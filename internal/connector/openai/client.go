@@ -23,8 +23,12 @@ type Client struct {
 	temperature float32
 	maxTokens   int
 	scrub       connector.Scrubber
-	// chatLine and modelsLine are the request lines errors name.
-	chatLine, modelsLine string
+	// responses is true when the Responses API is asked, else chat
+	// completions.
+	responses bool
+	// chatLine, responsesLine and modelsLine are the request lines errors
+	// name; callLine is the one Complete sends.
+	chatLine, responsesLine, modelsLine, callLine string
 }
 
 var _ connector.Validator = (*Client)(nil)
@@ -60,12 +64,19 @@ func New(cfg Config) (*Client, error) {
 	}
 	gc.HTTPClient = httpClient
 	key := s.apiKey
-	return &Client{
+	c := &Client{
 		api: goopenai.NewClientWithConfig(gc), model: s.model, temperature: s.temperature, maxTokens: s.maxTokens,
-		scrub:      connector.NewScrubber(func() []string { return []string{key} }),
-		chatLine:   connector.RequestLine(http.MethodPost, chat),
-		modelsLine: connector.RequestLine(http.MethodGet, models),
-	}, nil
+		scrub:         connector.NewScrubber(func() []string { return []string{key} }),
+		responses:     !cfg.ChatCompletions && !s.azure,
+		chatLine:      connector.RequestLine(http.MethodPost, chat),
+		responsesLine: connector.RequestLine(http.MethodPost, base.JoinPath("responses")),
+		modelsLine:    connector.RequestLine(http.MethodGet, models),
+	}
+	c.callLine = c.chatLine
+	if c.responses {
+		c.callLine = c.responsesLine
+	}
+	return c, nil
 }
 
 // Model returns the model the client asks (sent as "model").

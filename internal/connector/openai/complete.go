@@ -19,6 +19,13 @@ func (c *Client) Complete(ctx context.Context, req Request) (*Answer, error) {
 	}
 	ctx = connector.WithOperation(ctx, OperationComplete)
 	ctx, meta := connector.CaptureResponse(ctx)
+	if c.responses {
+		resp, err := c.api.CreateResponse(ctx, c.responsesRequest(p))
+		if err != nil {
+			return nil, c.classify(OperationComplete, c.responsesLine, err, meta)
+		}
+		return c.readResponse(resp, p.schema)
+	}
 	resp, err := c.api.CreateChatCompletion(ctx, c.chatRequest(p))
 	if err != nil {
 		return nil, c.classify(OperationComplete, c.chatLine, err, meta)

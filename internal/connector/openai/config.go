@@ -48,6 +48,9 @@ type Config struct {
 	MaxCompletionTokens int
 	// Azure selects Azure OpenAI; nil calls the OpenAI API.
 	Azure *Azure
+	// ChatCompletions asks /chat/completions instead of /responses (always
+	// so with Azure).
+	ChatCompletions bool
 }
 
 // Azure selects Azure OpenAI's deployment URLs and api-key header.
@@ -61,7 +64,8 @@ type Azure struct {
 
 // ConfigFrom combines an endpoint config with a mapping's OpenAI settings.
 func ConfigFrom(base connector.Config, s v1alpha1.OpenAISettings) Config {
-	c := Config{Config: base, Model: s.Model, Temperature: s.Temperature}
+	c := Config{Config: base, Model: s.Model, Temperature: s.Temperature,
+		ChatCompletions: s.API == v1alpha1.OpenAIChatCompletions || (s.API == "" && s.Azure != nil)}
 	if s.MaxCompletionTokens != nil {
 		c.MaxCompletionTokens = int(*s.MaxCompletionTokens)
 	}

@@ -58,12 +58,14 @@ func start(t *testing.T, o sim.Options) *sim.Server {
 	return sim.StartForTest(t, o)
 }
 
-// config calls the simulator's OpenAI routes with apiKey and a private
-// registry, so no limiter is shared between tests.
+// config calls the simulator's chat completions route with apiKey and a
+// private registry, so no limiter is shared between tests. Most tests here
+// look at the chat completions body; responses_test.go covers the
+// Responses API, the default.
 func config(s *sim.Server) openai.Config {
 	return openai.Config{Config: connector.Config{
 		BaseURL: s.URL + "/v1", Credentials: map[string]string{"apiKey": apiKey}, Registry: connector.NewRegistry(),
-	}}
+	}, ChatCompletions: true}
 }
 
 func newClient(t *testing.T, cfg openai.Config) *openai.Client {

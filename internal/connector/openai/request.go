@@ -113,3 +113,21 @@ func (c *Client) chatRequest(p *prepared) goopenai.ChatCompletionRequest {
 		MaxCompletionTokens: c.maxTokens,
 	}
 }
+
+// responsesRequest is the Responses API body: the prompt as instructions
+// (a static prefix OpenAI's prompt cache can reuse), the mapped fields as
+// input, the strict schema as text.format; nothing is stored at OpenAI.
+func (c *Client) responsesRequest(p *prepared) goopenai.CreateResponseRequest {
+	store := false
+	r := goopenai.CreateResponseRequest{
+		Model: c.model, Instructions: p.prompt, Input: p.user, Store: &store, MaxOutputTokens: c.maxTokens,
+		Text: &goopenai.ResponseTextConfig{Format: &goopenai.ResponseTextFormat{
+			Type: "json_schema", Name: SchemaName, Schema: p.schema.raw, Strict: true,
+		}},
+	}
+	if c.temperature != 0 {
+		t := c.temperature
+		r.Temperature = &t
+	}
+	return r
+}

@@ -39,7 +39,8 @@ func writeBody(w http.ResponseWriter, status int, body string) {
 
 func TestValidate(t *testing.T) {
 	s := start(t, sim.Options{APIKeys: []string{apiKey}})
-	cfg := openai.Config{Config: connector.Config{BaseURL: s.URL + "/v1", Credentials: map[string]string{"apiKey": apiKey}, Registry: connector.NewRegistry()}}
+	cfg := openai.Config{Config: connector.Config{BaseURL: s.URL + "/v1", Credentials: map[string]string{"apiKey": apiKey}, Registry: connector.NewRegistry()},
+		ChatCompletions: true}
 	if err := newClient(t, cfg).Validate(ctx); err != nil {
 		t.Fatal(err)
 	}

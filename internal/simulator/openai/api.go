@@ -4,17 +4,26 @@ import (
 	"encoding/json"
 )
 
-// ChatRequests returns the last n chat requests decoded, oldest first, for asserting what the
-// operator sent (model, messages, schema). Bodies that do not decode are skipped.
+// ChatRequests returns the last n model requests decoded, oldest first, for asserting what the
+// operator sent (model, messages, schema); a Responses API request appears as the equivalent
+// chat request, and one without input (which OpenAI refuses, unbilled) is skipped. Bodies that
+// do not decode are skipped.
 func (s *Server) ChatRequests(n int) []ChatRequest {
 	var out []ChatRequest
 	for _, r := range s.core.Recorder.Last(0) {
-		if r.Pattern != RouteChat && r.Pattern != RouteAzureChat {
-			continue
-		}
-		var cr ChatRequest
-		if json.Unmarshal([]byte(r.Body), &cr) == nil {
-			out = append(out, cr)
+		switch r.Pattern {
+		case RouteChat, RouteAzureChat:
+			var cr ChatRequest
+			if json.Unmarshal([]byte(r.Body), &cr) == nil {
+				out = append(out, cr)
+			}
+		case RouteResponses: // as the equivalent chat request
+			var rr ResponsesRequest
+			if json.Unmarshal([]byte(r.Body), &rr) == nil && len(rr.Input) > 0 && string(rr.Input) != "null" {
+				if cr, bad := rr.asChat(); bad == "" {
+					out = append(out, cr)
+				}
+			}
 		}
 	}
 	if n > 0 && len(out) > n {

@@ -24,7 +24,14 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 // authorized checks the bearer key and organization as OpenAI does, and
 // answers OpenAI's 401 when they are wrong.
 func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
-	if !s.keyOK(bearerToken(r)) {
+	if routes, restricted := s.restrictedRoutes(bearerToken(r)); restricted {
+		if !slices.Contains(routes, r.Pattern) {
+			writeAPIError(w, http.StatusUnauthorized,
+				"You have insufficient permissions for this operation. Missing scopes: "+scopeOf(r.Pattern)+". Check that you have the correct role in your organization (Reader, Writer, Owner) and project, and if you're using a restricted API key, that it has the necessary scopes.",
+				"invalid_request_error", "", "")
+			return false
+		}
+	} else if !s.keyOK(bearerToken(r)) {
 		writeAPIError(w, http.StatusUnauthorized,
 			"Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.",
 			"invalid_request_error", "", "invalid_api_key")
@@ -237,4 +244,15 @@ func (s *Server) azureAuthorized(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	return true
+}
+
+// scopeOf names the permission a route needs, as OpenAI's error does.
+func scopeOf(route string) string {
+	switch route {
+	case RouteResponses:
+		return "api.responses.write"
+	case RouteModels:
+		return "api.model.read"
+	}
+	return "model.request"
 }

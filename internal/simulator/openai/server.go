@@ -28,6 +28,10 @@ type Options struct {
 	// APIKeys are accepted as "Authorization: Bearer" or, on Azure paths, as "api-key";
 	// DefaultAPIKey when empty.
 	APIKeys []string
+	// RestrictedKeys are keys with permissions on the named routes only (RouteResponses,
+	// RouteChat, RouteModels), as OpenAI's restricted keys: other routes answer 401
+	// "insufficient permissions". They are accepted like APIKeys.
+	RestrictedKeys map[string][]string
 	// Organizations, when set, are the only OpenAI-Organization values accepted (the header
 	// stays optional).
 	Organizations []string
@@ -69,12 +73,13 @@ type Server struct {
 	now   func() time.Time
 	quota atomic.Bool // true: every call answers 429 insufficient_quota
 
-	mu     sync.Mutex
-	keys   []string
-	canned []Canned
-	ids    *simhttp.IDGen
-	window time.Time // start of the current x-ratelimit minute
-	used   int
+	mu         sync.Mutex
+	keys       []string
+	restricted map[string][]string // key → the routes it may call
+	canned     []Canned
+	ids        *simhttp.IDGen
+	window     time.Time // start of the current x-ratelimit minute
+	used       int
 }
 
 // New builds a Server; it fails only on an invalid fault config.
@@ -96,6 +101,7 @@ func New(o Options) (*Server, error) {
 	s.Traffic = core.Traffic()
 	s.resetState()
 	core.API(RouteChat, s.chat)
+	core.API(RouteResponses, s.responses)
 	core.API(RouteAzureChat, s.azureChat)
 	core.API(RouteModels, s.models)
 	core.API(RouteAzureModels, s.azureModels)
@@ -106,6 +112,10 @@ func New(o Options) (*Server, error) {
 func (s *Server) resetState() {
 	s.mu.Lock()
 	s.keys = append([]string(nil), s.opts.APIKeys...)
+	s.restricted = map[string][]string{}
+	for k, routes := range s.opts.RestrictedKeys {
+		s.restricted[k] = append([]string(nil), routes...)
+	}
 	if len(s.keys) == 0 {
 		s.keys = []string{DefaultAPIKey}
 	}
@@ -254,4 +264,20 @@ func writeAzureError(w http.ResponseWriter, status int, code, msg string) {
 func bearerToken(r *http.Request) string {
 	v, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	return strings.TrimSpace(v)
+}
+
+// SetRestrictedKey accepts key for routes only, as an OpenAI restricted key
+// with those permissions.
+func (s *Server) SetRestrictedKey(key string, routes ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.restricted[key] = append([]string(nil), routes...)
+}
+
+// restrictedRoutes returns the routes a restricted key may call.
+func (s *Server) restrictedRoutes(key string) ([]string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	routes, ok := s.restricted[key]
+	return routes, ok
 }
