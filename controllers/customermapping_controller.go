@@ -96,6 +96,7 @@ func (r *CustomerMappingReconciler) reconcile(ctx context.Context, m *v1alpha1.C
 		return ctrl.Result{}, nil
 	}
 	meta.RemoveStatusCondition(&m.Status.Conditions, v1alpha1.ConditionSuspended)
+	r.checkReferences(ctx, m)
 	flow, err := r.validate(ctx, m)
 	s := summaryOf(err, v1alpha1.ReasonValidated, "rules compiled; credentials and connections validated")
 	r.summarize(m, s)
@@ -199,6 +200,34 @@ func isProblem(err error) bool {
 	return errors.As(err, &p)
 }
 
+// checkReferences shows, as ReferencesReady=False, a mapping this one's
+// flow uses (the response mapping) that is not Ready: this mapping stays
+// usable, and its records fail with the seed's reasons (InvalidPromptRequest
+// for an answer field iPaaS.com lacks), but kubectl get says why at once.
+func (r *CustomerMappingReconciler) checkReferences(ctx context.Context, m *v1alpha1.CustomerMapping) {
+	var problems []string
+	for _, ref := range syncer.References(m.Spec) {
+		other := &v1alpha1.CustomerMapping{}
+		if err := r.Get(ctx, types.NamespacedName{Namespace: m.Namespace, Name: ref.Name}, other); err != nil {
+			continue // a missing reference is Ready's to report
+		}
+		ready := meta.FindStatusCondition(other.Status.Conditions, v1alpha1.ConditionReady)
+		switch {
+		case ready != nil && ready.Status == metav1.ConditionTrue && other.Status.ObservedGeneration == other.Generation:
+		case ready == nil:
+			problems = append(problems, fmt.Sprintf("CustomerMapping %q named by %s is not validated yet", ref.Name, ref.Field))
+		default:
+			problems = append(problems, fmt.Sprintf("CustomerMapping %q named by %s is not Ready: %s: %s", ref.Name, ref.Field, ready.Reason, ready.Message))
+		}
+	}
+	if len(problems) == 0 {
+		meta.RemoveStatusCondition(&m.Status.Conditions, v1alpha1.ConditionReferencesReady)
+		return
+	}
+	setCondition(&m.Status.Conditions, m.Generation, v1alpha1.ConditionReferencesReady, metav1.ConditionFalse, v1alpha1.ReasonReferenceNotReady,
+		strings.Join(problems, "; ")+"; records that need it fail until it is")
+}
+
 // checkConflicts implements the mapping documents' Conflicting Mappings
 // warning: two mappings that write the same destination fields of the same
 // destination overwrite each other's data. It names the others; it does not
@@ -286,6 +315,8 @@ func (r *CustomerMappingReconciler) SetupWithManager(mgr ctrl.Manager, opts Opti
 			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Watches(&v1alpha1.CustomerMapping{}, handler.EnqueueRequestsFromMapFunc(r.peers),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		// A referenced mapping's readiness shows on the mappings that use it.
+		Watches(&v1alpha1.CustomerMapping{}, handler.EnqueueRequestsFromMapFunc(r.referencing(indexMappingReferences))).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.referencing(indexMappingSecrets))).
 		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.referencing(indexMappingConfigMaps))).
 		WithOptions(controller.Options{MaxConcurrentReconciles: opts.MaxConcurrentReconciles}).

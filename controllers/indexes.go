@@ -8,6 +8,7 @@ import (
 
 	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
 	"github.com/customersync/customer-sync-operator/internal/mapping"
+	"github.com/customersync/customer-sync-operator/internal/syncer"
 )
 
 // Field indexes, so that a changed Secret finds its mappings and a changed
@@ -16,6 +17,7 @@ const (
 	indexMappingSecrets    = "spec.secretRefs"
 	indexMappingConfigMaps = "spec.configMapRefs"
 	indexRequestMapping    = "spec.mappingRef.name"
+	indexMappingReferences = "spec.references"
 )
 
 func setupIndexes(ctx context.Context, mgr ctrl.Manager) error {
@@ -25,6 +27,16 @@ func setupIndexes(ctx context.Context, mgr ctrl.Manager) error {
 	}
 	if err := mgr.GetFieldIndexer().IndexField(ctx, &v1alpha1.CustomerMapping{}, indexMappingConfigMaps,
 		func(o client.Object) []string { return mapping.ConfigMapNames(o.(*v1alpha1.CustomerMapping).Spec) }); err != nil {
+		return err
+	}
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &v1alpha1.CustomerMapping{}, indexMappingReferences,
+		func(o client.Object) []string {
+			var names []string
+			for _, ref := range syncer.References(o.(*v1alpha1.CustomerMapping).Spec) {
+				names = append(names, ref.Name)
+			}
+			return names
+		}); err != nil {
 		return err
 	}
 	return mgr.GetFieldIndexer().IndexField(ctx, &v1alpha1.CustomerSyncRequest{}, indexRequestMapping,

@@ -251,6 +251,22 @@ func TestInvalidPromptRequestMakesNoModelCall(t *testing.T) {
 		t.Fatalf("%d model calls, want none", n)
 	}
 	w.eventWith("bad-prompt", v1alpha1.ReasonInvalidPromptRequest, "Known To Film")
+
+	// The request mapping stays usable, and says its response mapping is
+	// not Ready, so kubectl get custmap shows why records fail.
+	m := w.mappingCondition(requestMap, v1alpha1.ConditionReferencesReady, metav1.ConditionFalse)
+	c := condition(m.Status.Conditions, v1alpha1.ConditionReferencesReady)
+	if c.Reason != v1alpha1.ReasonReferenceNotReady || !strings.Contains(c.Message, responseMap) || !strings.Contains(c.Message, v1alpha1.ReasonMissingCustomField) {
+		t.Errorf("ReferencesReady = %+v", c)
+	}
+	if !isReady(m) {
+		t.Error("the request mapping stopped being Ready")
+	}
+}
+
+func isReady(m *v1alpha1.CustomerMapping) bool {
+	c := condition(m.Status.Conditions, v1alpha1.ConditionReady)
+	return c != nil && c.Status == metav1.ConditionTrue
 }
 
 func TestRefusalFailsWithoutWriting(t *testing.T) {

@@ -34,6 +34,9 @@ const (
 	// ConditionSuspended: the mapping is disabled by spec.suspend; it has no
 	// Ready condition meanwhile, so health checks read it as current.
 	ConditionSuspended = "Suspended"
+	// ConditionReferencesReady: False while a mapping this one's flow uses
+	// (the response mapping) is not Ready; absent otherwise.
+	ConditionReferencesReady = "ReferencesReady"
 	// ConditionWaiting: a sync request waits for its mapping.
 	ConditionWaiting = "Waiting"
 	// ConditionComplete: a sync request finished; some records may have
@@ -66,6 +69,8 @@ const (
 	// ReasonResponseMappingInvalid: the referenced response mapping is
 	// missing or unusable.
 	ReasonResponseMappingInvalid = "ResponseMappingInvalid"
+	// ReasonReferenceNotReady: a mapping this one's flow uses is not Ready.
+	ReasonReferenceNotReady = "ReferenceNotReady"
 	// ReasonLookupTableNotFound: a lookup table's ConfigMap is missing.
 	ReasonLookupTableNotFound = "LookupTableNotFound"
 	// ReasonUnsupportedDirection: the mapping's systems cannot do what its
