@@ -230,10 +230,7 @@ func (e *enrich) once(ctx context.Context, id string, opts Options) Outcome {
 	}
 	out.DestinationID = rec.ID
 	in := mapping.Input{Source: rec.Raw}
-	if skip, msg, err := e.program.Filter(in); err != nil {
-		return out.fail(stageMap, err)
-	} else if skip {
-		out.Action, out.Reason, out.Message = v1alpha1.ActionSkipped, v1alpha1.ReasonFilteredOut, msg
+	if out, done := filtered(e.program, in, out); done {
 		return out
 	}
 	mapped, err := e.program.Map(in, mapping.Add)

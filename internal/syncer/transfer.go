@@ -98,10 +98,7 @@ func (t *transfer) once(ctx context.Context, id string, opts Options) Outcome {
 		return out.fail(stageMap, err)
 	}
 	in := mapping.Input{Source: doc}
-	if skip, msg, err := t.program.Filter(in); err != nil {
-		return out.fail(stageMap, err)
-	} else if skip {
-		out.Action, out.Reason, out.Message = v1alpha1.ActionSkipped, v1alpha1.ReasonFilteredOut, msg
+	if out, done := filtered(t.program, in, out); done {
 		return out
 	}
 
@@ -126,6 +123,20 @@ func (t *transfer) once(ctx context.Context, id string, opts Options) Outcome {
 		return out.fail(stageMap, err)
 	}
 	return t.write(ctx, out, id, doc, obs, mapped.Payload, opts)
+}
+
+// filtered applies the mapping's filter and error filters; done is true
+// when the record ends there, skipped or failed.
+func filtered(p *mapping.Program, in mapping.Input, out Outcome) (Outcome, bool) {
+	skip, msg, err := p.Filter(in)
+	switch {
+	case err != nil:
+		return out.fail(stageMap, err), true
+	case skip:
+		out.Action, out.Reason, out.Message = v1alpha1.ActionSkipped, v1alpha1.ReasonFilteredOut, msg
+		return out, true
+	}
+	return out, false
 }
 
 // observation is what the destination holds for one source record.
