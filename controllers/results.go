@@ -53,15 +53,15 @@ func boundResults(m map[string]*v1alpha1.RecordResult) ([]v1alpha1.RecordResult,
 	})
 	keep := make([]bool, len(all))
 	budget, kept, withChanges := maxResultsBytes, 0, 0
-	take := func(i int) {
+	take := func(i, size int) {
 		keep[i] = true
-		budget -= resultSize(all[i])
+		budget -= size
 		kept++
 	}
 	for i := range all { // the retry state first, whatever it costs
 		if all[i].Action == v1alpha1.ActionRetrying {
 			all[i].Message = truncate(all[i].Message, maxRetryingMessage)
-			take(i)
+			take(i, resultSize(all[i]))
 		}
 	}
 	for i := range all {
@@ -69,16 +69,18 @@ func boundResults(m map[string]*v1alpha1.RecordResult) ([]v1alpha1.RecordResult,
 			continue
 		}
 		r := &all[i]
-		if len(r.Changes) > 0 && (withChanges >= maxResultsWithChanges || resultSize(*r) > budget) {
+		size := resultSize(*r)
+		if len(r.Changes) > 0 && (withChanges >= maxResultsWithChanges || size > budget) {
 			r.Changes = nil
+			size = resultSize(*r)
 		}
-		if resultSize(*r) > budget {
+		if size > budget {
 			continue
 		}
 		if len(r.Changes) > 0 {
 			withChanges++
 		}
-		take(i)
+		take(i, size)
 	}
 	out := make([]v1alpha1.RecordResult, 0, kept)
 	for i := range all {

@@ -178,6 +178,10 @@ func TestInvalidObjectsAreRejected(t *testing.T) {
 		{"missing systemID for 99minds to iPaaS", edit(t, validMapping, func(s map[string]any) {
 			delete(s["destination"].(map[string]any), "systemID")
 		}), []string{"spec.destination.systemID", "systemID"}},
+		{"coalesceWindow over 10s", edit(t, validMapping, func(s map[string]any) {
+			s["triggers"] = map[string]any{"events": []any{"Updated"}, "webhook": map[string]any{
+				"tokenSecretRef": map[string]any{"name": "hook", "key": "token"}, "coalesceWindow": "1m"}}
+		}), []string{"spec.triggers.webhook.coalesceWindow", "at most 10s"}},
 		{"missing source systemID for iPaaS to 99minds", edit(t, validMapping, func(s map[string]any) {
 			s["source"], s["destination"] = s["destination"], s["source"]
 			delete(s["source"].(map[string]any), "systemID")

@@ -34,27 +34,9 @@ func newFixture(t testing.TB, collision v1alpha1.CollisionHandling) *fixture {
 		}}),
 		ip: ipaas.StartForTest(t, ipaas.Options{APIKeys: []string{"k2"}}),
 	}
-	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config", "samples", "sync_v1alpha1_customermapping_ninetynineminds_to_ipaas.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &v1alpha1.CustomerMapping{}
-	if err := yaml.UnmarshalStrict(data, m); err != nil {
-		t.Fatal(err)
-	}
-	m.Spec.Source.Endpoint, m.Spec.Destination.Endpoint = f.nn.URL, f.ip.URL
-	m.Spec.CollisionHandling = collision
-	f.s, err = syncer.Build(syncer.Inputs{
-		Spec: m.Spec,
-		Secrets: map[string]map[string][]byte{
-			m.Spec.Source.CredentialsSecretRef.Name:      {"apiKey": []byte("k1")},
-			m.Spec.Destination.CredentialsSecretRef.Name: {"apiKey": []byte("k2")},
-		},
-		Registry: connector.NewRegistry(),
+	f.s = f.build(t, "sync_v1alpha1_customermapping_ninetynineminds_to_ipaas.yaml", func(s *v1alpha1.CustomerMappingSpec) {
+		s.CollisionHandling = collision
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	return f
 }
 
@@ -66,7 +48,15 @@ func newReverseFixture(t testing.TB) *fixture {
 		nn: ninetynineminds.StartForTest(t, ninetynineminds.Options{APIKeys: []string{"k1"}}),
 		ip: ipaas.StartForTest(t, ipaas.Options{APIKeys: []string{"k2"}}),
 	}
-	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config", "samples", "sync_v1alpha1_customermapping_ipaas_to_ninetynineminds.yaml"))
+	f.s = f.build(t, "sync_v1alpha1_customermapping_ipaas_to_ninetynineminds.yaml", nil)
+	return f
+}
+
+// build loads a sample mapping, points its endpoints at the fixture's
+// simulators and builds its flow with their keys.
+func (f *fixture) build(t testing.TB, sample string, edit func(*v1alpha1.CustomerMappingSpec)) syncer.Flow {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config", "samples", sample))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,19 +64,23 @@ func newReverseFixture(t testing.TB) *fixture {
 	if err := yaml.UnmarshalStrict(data, m); err != nil {
 		t.Fatal(err)
 	}
-	m.Spec.Source.Endpoint, m.Spec.Destination.Endpoint = f.ip.URL, f.nn.URL
-	f.s, err = syncer.Build(syncer.Inputs{
-		Spec: m.Spec,
-		Secrets: map[string]map[string][]byte{
-			m.Spec.Source.CredentialsSecretRef.Name:      {"apiKey": []byte("k2")},
-			m.Spec.Destination.CredentialsSecretRef.Name: {"apiKey": []byte("k1")},
-		},
-		Registry: connector.NewRegistry(),
-	})
+	secrets := map[string]map[string][]byte{}
+	for _, ep := range []*v1alpha1.SystemEndpoint{&m.Spec.Source, &m.Spec.Destination} {
+		url, key := f.ip.URL, "k2"
+		if ep.System == v1alpha1.SystemNinetyNineMinds {
+			url, key = f.nn.URL, "k1"
+		}
+		ep.Endpoint = url
+		secrets[ep.CredentialsSecretRef.Name] = map[string][]byte{"apiKey": []byte(key)}
+	}
+	if edit != nil {
+		edit(&m.Spec)
+	}
+	flow, err := syncer.Build(syncer.Inputs{Spec: m.Spec, Secrets: secrets, Registry: connector.NewRegistry()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return f
+	return flow
 }
 
 // unlinked plants an iPaaS.com customer with Jane's CustomerNumber that no

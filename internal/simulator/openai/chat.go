@@ -81,15 +81,7 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, deployment str
 			"invalid_request_error", "", "model_not_found")
 		return
 	}
-	switch {
-	case s.quota.Load() || hasMarker(req.Messages, MarkerInsufficientQuota):
-		writeQuota(w)
-		return
-	case hasMarker(req.Messages, MarkerRateLimit):
-		s.writeRateLimited(w, 0)
-		return
-	case hasMarker(req.Messages, MarkerServerError):
-		writeServerError(w, http.StatusInternalServerError)
+	if s.failed(w, req.Messages) {
 		return
 	}
 	msg, finish, err := s.answer(req)
@@ -115,6 +107,22 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, deployment str
 	s.rateHeaders(w)
 	w.Header().Set("x-request-id", "req_"+resp.ID[len("chatcmpl-"):])
 	simhttp.WriteJSON(w, http.StatusOK, resp)
+}
+
+// failed answers the errors the messages' markers (or an exhausted quota)
+// ask for, and reports whether it did; both APIs use it.
+func (s *Server) failed(w http.ResponseWriter, msgs []Message) bool {
+	switch {
+	case s.quota.Load() || hasMarker(msgs, MarkerInsufficientQuota):
+		writeQuota(w)
+	case hasMarker(msgs, MarkerRateLimit):
+		s.writeRateLimited(w, 0)
+	case hasMarker(msgs, MarkerServerError):
+		writeServerError(w, http.StatusInternalServerError)
+	default:
+		return false
+	}
+	return true
 }
 
 // answer decides the message and finish_reason: markers first, then canned answers, then the

@@ -84,15 +84,7 @@ func (s *Server) responses(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, http.StatusBadRequest, strings.ReplaceAll(msg, "response_format", "text.format"), "invalid_request_error", strings.ReplaceAll(param, "response_format", "text.format"), "")
 		return
 	}
-	switch {
-	case s.quota.Load() || hasMarker(cr.Messages, MarkerInsufficientQuota):
-		writeQuota(w)
-		return
-	case hasMarker(cr.Messages, MarkerRateLimit):
-		s.writeRateLimited(w, 0)
-		return
-	case hasMarker(cr.Messages, MarkerServerError):
-		writeServerError(w, http.StatusInternalServerError)
+	if s.failed(w, cr.Messages) {
 		return
 	}
 	msg, finish, err := s.answer(cr)
