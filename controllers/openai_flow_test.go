@@ -254,7 +254,7 @@ func TestInvalidPromptRequestMakesNoModelCall(t *testing.T) {
 
 	// The request mapping stays usable, and says its response mapping is
 	// not Ready, so kubectl get custmap shows why records fail.
-	m := w.mappingCondition(requestMap, v1alpha1.ConditionReferencesReady, metav1.ConditionFalse)
+	m := w.mappingConditionWith(requestMap, v1alpha1.ConditionReferencesReady, metav1.ConditionFalse, v1alpha1.ReasonMissingCustomField)
 	c := condition(m.Status.Conditions, v1alpha1.ConditionReferencesReady)
 	if c.Reason != v1alpha1.ReasonReferenceNotReady || !strings.Contains(c.Message, responseMap) || !strings.Contains(c.Message, v1alpha1.ReasonMissingCustomField) {
 		t.Errorf("ReferencesReady = %+v", c)

@@ -199,13 +199,21 @@ func (w *world) eventually(timeout time.Duration, what string, cond func() (bool
 // mappingReady waits for a mapping's Ready condition to have the status.
 func (w *world) mappingCondition(name, typ string, status metav1.ConditionStatus) *v1alpha1.CustomerMapping {
 	w.t.Helper()
+	return w.mappingConditionWith(name, typ, status, "")
+}
+
+// mappingConditionWith is mappingCondition for a condition whose message
+// also contains want: a condition can pass through transient messages
+// (a reference not validated yet) before it settles.
+func (w *world) mappingConditionWith(name, typ string, status metav1.ConditionStatus, want string) *v1alpha1.CustomerMapping {
+	w.t.Helper()
 	m := &v1alpha1.CustomerMapping{}
-	w.eventually(30*time.Second, fmt.Sprintf("mapping %s %s=%s", name, typ, status), func() (bool, error) {
+	w.eventually(30*time.Second, fmt.Sprintf("mapping %s %s=%s %q", name, typ, status, want), func() (bool, error) {
 		if err := w.c.Get(w.ctx, types.NamespacedName{Namespace: w.ns, Name: name}, m); err != nil {
 			return false, err
 		}
 		for _, c := range m.Status.Conditions {
-			if c.Type == typ && c.Status == status && c.ObservedGeneration == m.Generation {
+			if c.Type == typ && c.Status == status && c.ObservedGeneration == m.Generation && strings.Contains(c.Message, want) {
 				return true, nil
 			}
 		}
