@@ -37,6 +37,9 @@ const (
 	// ConditionReferencesReady: False while a mapping this one's flow uses
 	// (the response mapping) is not Ready; absent otherwise.
 	ConditionReferencesReady = "ReferencesReady"
+	// ConditionFingerprints: where a mapping to a model keeps the
+	// fingerprints of what it sent (reason CustomField or ConfigMap).
+	ConditionFingerprints = "Fingerprints"
 	// ConditionWaiting: a sync request waits for its mapping.
 	ConditionWaiting = "Waiting"
 	// ConditionComplete: a sync request finished; some records may have
@@ -105,6 +108,13 @@ const (
 	ReasonBackoffLimitExceeded = "BackoffLimitExceeded"
 	// ReasonDeadlineExceeded: activeDeadlineSeconds passed.
 	ReasonDeadlineExceeded = "DeadlineExceeded"
+	// ReasonBatchNotSupported: spec.batch is Always but the mapping cannot
+	// use the Batch API.
+	ReasonBatchNotSupported = "BatchNotSupported"
+	// ReasonFingerprintCustomField and ReasonFingerprintConfigMap say where
+	// fingerprints are kept.
+	ReasonFingerprintCustomField = "CustomField"
+	ReasonFingerprintConfigMap   = "ConfigMap"
 )
 
 // Record failure reasons, from the mapping documents' Error Handling
@@ -138,6 +148,12 @@ const (
 	ReasonContentFiltered = "ContentFiltered"
 	// ReasonInvalidAnswer: no answer, or one that violates the schema.
 	ReasonInvalidAnswer = "InvalidAnswer"
+	// ReasonBatchUnfinished: the OpenAI batch expired or was cancelled
+	// before it answered for the record; it is retried with a direct call.
+	ReasonBatchUnfinished = "BatchUnfinished"
+	// ReasonBatchFailed: OpenAI failed the whole batch (its input was
+	// refused).
+	ReasonBatchFailed = "BatchFailed"
 )
 
 // Phases of a CustomerSyncRequest, a summary of its conditions.

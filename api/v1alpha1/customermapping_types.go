@@ -217,12 +217,55 @@ type OpenAISettings struct {
 
 	// FingerprintField is the iPaaS.com custom field that stores a hash of
 	// the model, prompt, schema and fields last sent, so that an unchanged
-	// customer is not sent (and billed) twice.
+	// customer is not sent (and billed) twice and the answer's own
+	// write-back never leads to a second call. It need not exist: when
+	// iPaaS.com does not define it for customers, the hashes are kept in
+	// ConfigMaps next to the mapping instead (the mapping's Fingerprints
+	// condition says which). Unset is "OpenAI Request Fingerprint".
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=128
-	// +kubebuilder:default="OpenAI Request Fingerprint"
 	// +optional
 	FingerprintField string `json:"fingerprintField,omitempty"`
+
+	// ServiceTier is passed to OpenAI as service_tier: auto, default, flex
+	// (cheaper, slower, may be unavailable) or priority. Unset sends none.
+	// +kubebuilder:validation:Enum=auto;default;flex;priority
+	// +optional
+	ServiceTier string `json:"serviceTier,omitempty"`
+
+	// PromptCacheKey is sent as prompt_cache_key (Responses API), so the
+	// calls of this mapping, which share their instructions, are routed to
+	// the same prompt cache. Unset is derived from the mapping's namespace
+	// and name.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=64
+	// +optional
+	PromptCacheKey string `json:"promptCacheKey,omitempty"`
+
+	// Batch sends large requests through OpenAI's Batch API (half the token
+	// price, its own rate limits, answers within the completion window)
+	// instead of one call per customer.
+	// +optional
+	Batch *OpenAIBatch `json:"batch,omitempty"`
+}
+
+// OpenAIBatch configures enrichment through the Batch API.
+type OpenAIBatch struct {
+	// MinRecords is the request size (records selected) from which a
+	// request uses the Batch API; smaller requests call the model directly.
+	// A request's spec.batch overrides it.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:default=1000
+	// +optional
+	MinRecords int32 `json:"minRecords,omitempty"`
+
+	// PollIntervalSeconds is how often a running batch is checked; no
+	// reconcile worker is held meanwhile.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=3600
+	// +kubebuilder:default=30
+	// +optional
+	PollIntervalSeconds int32 `json:"pollIntervalSeconds,omitempty"`
 }
 
 // CustomerMappingSpec declares a mapping collection: where customers come

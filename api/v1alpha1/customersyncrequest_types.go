@@ -98,7 +98,26 @@ type CustomerSyncRequestSpec struct {
 	// +kubebuilder:validation:Minimum=0
 	// +optional
 	TTLSecondsAfterFinished *int32 `json:"ttlSecondsAfterFinished,omitempty"`
+
+	// Batch says whether a mapping to OpenAI asks the model through the
+	// Batch API: Auto (when the mapping's openAI.batch is set and the
+	// request selects at least its minRecords), Always or Never. A request
+	// for a mapping that cannot batch fails with BatchNotSupported when
+	// this is Always.
+	// +kubebuilder:validation:Enum=Auto;Always;Never
+	// +optional
+	Batch BatchMode `json:"batch,omitempty"`
 }
+
+// BatchMode is spec.batch of a request.
+type BatchMode string
+
+// The batch modes.
+const (
+	BatchAuto   BatchMode = "Auto"
+	BatchAlways BatchMode = "Always"
+	BatchNever  BatchMode = "Never"
+)
 
 // RecordAction is what happened to one record.
 // +kubebuilder:validation:Enum=Created;Updated;Linked;Unchanged;Skipped;Failed;Retrying;WouldCreate;WouldUpdate
@@ -199,18 +218,65 @@ type RecordResult struct {
 
 // OpenAIUsage counts the model calls a request made and the tokens billed.
 type OpenAIUsage struct {
-	// ModelCalls is the number of chat completion calls made.
+	OpenAITokens `json:",inline"`
+	// Batched is the part of the counts above that went through the Batch
+	// API, billed at half the token price.
+	// +optional
+	Batched *OpenAITokens `json:"batched,omitempty"`
+}
+
+// OpenAITokens are model calls and their tokens, by kind.
+type OpenAITokens struct {
+	// ModelCalls is the number of model calls made (a batch line counts as
+	// one).
 	// +optional
 	ModelCalls int64 `json:"modelCalls,omitempty"`
-	// PromptTokens billed.
+	// PromptTokens billed as input, cached ones included.
 	// +optional
 	PromptTokens int64 `json:"promptTokens,omitempty"`
-	// CompletionTokens billed.
+	// CachedPromptTokens is the part of promptTokens served from OpenAI's
+	// prompt cache (billed at a discount).
+	// +optional
+	CachedPromptTokens int64 `json:"cachedPromptTokens,omitempty"`
+	// CompletionTokens billed as output.
 	// +optional
 	CompletionTokens int64 `json:"completionTokens,omitempty"`
 	// TotalTokens billed.
 	// +optional
 	TotalTokens int64 `json:"totalTokens,omitempty"`
+}
+
+// BatchStatus is the OpenAI batch a request waits for.
+type BatchStatus struct {
+	// ID is the batch's id at OpenAI; empty while it is being created.
+	// +kubebuilder:validation:MaxLength=128
+	// +optional
+	ID string `json:"id,omitempty"`
+	// InputFileID is the uploaded JSONL file, one line per customer.
+	// +kubebuilder:validation:MaxLength=128
+	// +optional
+	InputFileID string `json:"inputFileID,omitempty"`
+	// Manifest is the ConfigMap, owned by the request, that lists the
+	// batch's customers and the fingerprint of what was sent for each.
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	Manifest string `json:"manifest,omitempty"`
+	// State is OpenAI's: validating, in_progress, finalizing, completed,
+	// failed, expired, cancelling or cancelled.
+	// +kubebuilder:validation:MaxLength=32
+	// +optional
+	State string `json:"state,omitempty"`
+	// Records is the number of customers in the batch.
+	// +optional
+	Records int32 `json:"records"`
+	// Completed and Failed are OpenAI's request counts.
+	// +optional
+	Completed int32 `json:"completed"`
+	// +optional
+	Failed int32 `json:"failed"`
+	// SubmittedAt is when the input file was uploaded.
+	// +optional
+	SubmittedAt *metav1.Time `json:"submittedAt,omitempty"`
 }
 
 // CustomerSyncRequestStatus is the observed progress of a sync request.
@@ -307,6 +373,15 @@ type CustomerSyncRequestStatus struct {
 	// OpenAI counts model calls and tokens, for mappings to OpenAI.
 	// +optional
 	OpenAI *OpenAIUsage `json:"openAI,omitempty"`
+
+	// Batch is the OpenAI batch in progress; its customers count as started
+	// and get their outcomes when it ends.
+	// +optional
+	Batch *BatchStatus `json:"batch,omitempty"`
+
+	// Batches is how many OpenAI batches the request has finished.
+	// +optional
+	Batches int32 `json:"batches,omitempty"`
 }
 
 // CustomerSyncRequest is one sync job: the customers to move and the

@@ -26,9 +26,10 @@ type Answer struct {
 	FinishReason string
 }
 
-// Usage is the token accounting of one call.
+// Usage is the token accounting of one call. CachedPromptTokens is the
+// part of PromptTokens read from OpenAI's prompt cache.
 type Usage struct {
-	PromptTokens, CompletionTokens, TotalTokens int
+	PromptTokens, CachedPromptTokens, CompletionTokens, TotalTokens int
 }
 
 // Reason says why an answer the server returned could not be used.
@@ -118,6 +119,9 @@ func (c *Client) read(resp goopenai.ChatCompletionResponse, sc *schema) (*Answer
 	a := &Answer{Model: resp.Model, Usage: Usage{
 		PromptTokens: resp.Usage.PromptTokens, CompletionTokens: resp.Usage.CompletionTokens, TotalTokens: resp.Usage.TotalTokens,
 	}}
+	if d := resp.Usage.PromptTokensDetails; d != nil {
+		a.Usage.CachedPromptTokens = d.CachedTokens
+	}
 	if len(resp.Choices) == 0 {
 		return a, c.answerError(ReasonInvalidAnswer, "the response has no choices")
 	}
@@ -150,6 +154,9 @@ func (c *Client) readResponse(resp goopenai.CreateResponseResponse, sc *schema) 
 	a := &Answer{Model: resp.Model, FinishReason: string(resp.Status)}
 	if u := resp.Usage; u != nil {
 		a.Usage = Usage{PromptTokens: u.InputTokens, CompletionTokens: u.OutputTokens, TotalTokens: u.TotalTokens}
+		if u.InputTokensDetails != nil {
+			a.Usage.CachedPromptTokens = u.InputTokensDetails.CachedTokens
+		}
 	}
 	var text strings.Builder
 	for _, raw := range resp.Output {

@@ -23,12 +23,17 @@ type Client struct {
 	temperature float32
 	maxTokens   int
 	scrub       connector.Scrubber
+	serviceTier string
+	cacheKey    string // "" derives one per prompt
 	// responses is true when the Responses API is asked, else chat
 	// completions.
 	responses bool
+	azure     bool
 	// chatLine, responsesLine and modelsLine are the request lines errors
 	// name; callLine is the one Complete sends.
 	chatLine, responsesLine, modelsLine, callLine string
+	// filesLine and batchesLine name the Batch API's calls.
+	filesLine, batchesLine string
 }
 
 var _ connector.Validator = (*Client)(nil)
@@ -67,10 +72,14 @@ func New(cfg Config) (*Client, error) {
 	c := &Client{
 		api: goopenai.NewClientWithConfig(gc), model: s.model, temperature: s.temperature, maxTokens: s.maxTokens,
 		scrub:         connector.NewScrubber(func() []string { return []string{key} }),
+		serviceTier:   cfg.ServiceTier, cacheKey: cfg.PromptCacheKey,
 		responses:     !cfg.ChatCompletions && !s.azure,
 		chatLine:      connector.RequestLine(http.MethodPost, chat),
 		responsesLine: connector.RequestLine(http.MethodPost, base.JoinPath("responses")),
 		modelsLine:    connector.RequestLine(http.MethodGet, models),
+		filesLine:     connector.RequestLine(http.MethodPost, base.JoinPath("files")),
+		batchesLine:   connector.RequestLine(http.MethodPost, base.JoinPath("batches")),
+		azure:         s.azure,
 	}
 	c.callLine = c.chatLine
 	if c.responses {

@@ -51,6 +51,13 @@ type Config struct {
 	// ChatCompletions asks /chat/completions instead of /responses (always
 	// so with Azure).
 	ChatCompletions bool
+	// ServiceTier is sent as service_tier when set (auto, default, flex,
+	// priority).
+	ServiceTier string
+	// PromptCacheKey is sent as prompt_cache_key (Responses API only); empty
+	// derives one from the model and the prompt, so the calls that share
+	// their instructions share a cache.
+	PromptCacheKey string
 }
 
 // Azure selects Azure OpenAI's deployment URLs and api-key header.
@@ -65,7 +72,8 @@ type Azure struct {
 // ConfigFrom combines an endpoint config with a mapping's OpenAI settings.
 func ConfigFrom(base connector.Config, s v1alpha1.OpenAISettings) Config {
 	c := Config{Config: base, Model: s.Model, Temperature: s.Temperature,
-		ChatCompletions: s.API == v1alpha1.OpenAIChatCompletions || (s.API == "" && s.Azure != nil)}
+		ChatCompletions: s.API == v1alpha1.OpenAIChatCompletions || (s.API == "" && s.Azure != nil),
+		ServiceTier:     s.ServiceTier, PromptCacheKey: s.PromptCacheKey}
 	if s.MaxCompletionTokens != nil {
 		c.MaxCompletionTokens = int(*s.MaxCompletionTokens)
 	}

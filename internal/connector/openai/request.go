@@ -2,6 +2,8 @@ package openai
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"strings"
 
@@ -111,6 +113,7 @@ func (c *Client) chatRequest(p *prepared) goopenai.ChatCompletionRequest {
 		},
 		Temperature:         c.temperature,
 		MaxCompletionTokens: c.maxTokens,
+		ServiceTier:         goopenai.ServiceTier(c.serviceTier),
 	}
 }
 
@@ -121,6 +124,7 @@ func (c *Client) responsesRequest(p *prepared) goopenai.CreateResponseRequest {
 	store := false
 	r := goopenai.CreateResponseRequest{
 		Model: c.model, Instructions: p.prompt, Input: p.user, Store: &store, MaxOutputTokens: c.maxTokens,
+		ServiceTier: c.serviceTier, PromptCacheKey: c.promptCacheKey(p.prompt),
 		Text: &goopenai.ResponseTextConfig{Format: &goopenai.ResponseTextFormat{
 			Type: "json_schema", Name: SchemaName, Schema: p.schema.raw, Strict: true,
 		}},
@@ -130,4 +134,15 @@ func (c *Client) responsesRequest(p *prepared) goopenai.CreateResponseRequest {
 		r.Temperature = &t
 	}
 	return r
+}
+
+// promptCacheKey is the mapping's key, or one derived from the model and
+// the prompt: the calls of one mapping share their instructions, the
+// prefix OpenAI's prompt cache reuses, and the key routes them together.
+func (c *Client) promptCacheKey(prompt string) string {
+	if c.cacheKey != "" {
+		return c.cacheKey
+	}
+	sum := sha256.Sum256([]byte(c.model + "\x00" + prompt))
+	return "customersync-" + hex.EncodeToString(sum[:8])
 }

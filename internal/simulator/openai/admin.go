@@ -13,6 +13,7 @@ import (
 //	POST /_admin/canned            {"match","content"}: a fixed answer for matching prompts
 //	PUT  /_admin/quota             {"exhausted": true}: answer 429 insufficient_quota
 //	PUT  /_admin/keys              {"apiKeys": [...]}
+//	PUT  /_admin/batches           BatchBehavior: how batches created from now on end
 func (s *Server) adminRoutes() {
 	c := s.core
 	bad := func(w http.ResponseWriter, err error) {
@@ -55,6 +56,15 @@ func (s *Server) adminRoutes() {
 			return
 		}
 		s.SetQuotaExhausted(in.Exhausted)
+		simhttp.WriteJSON(w, http.StatusOK, in)
+	})
+	c.Admin("PUT batches", func(w http.ResponseWriter, r *http.Request) {
+		var in BatchBehavior
+		if err := simhttp.ReadJSON(r, &in); err != nil {
+			bad(w, err)
+			return
+		}
+		s.SetBatchBehavior(in)
 		simhttp.WriteJSON(w, http.StatusOK, in)
 	})
 	c.Admin("PUT keys", func(w http.ResponseWriter, r *http.Request) {

@@ -232,8 +232,11 @@ func (s *Server) cannedFor(msgs []Message) (string, bool) {
 func (s *Server) newID() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.ids.Hex(12)
+	return s.newIDLocked()
 }
+
+// newIDLocked is newID for a caller holding s.mu.
+func (s *Server) newIDLocked() string { return s.ids.Hex(12) }
 
 // azureAuthorized checks api-version and the api-key header (or a bearer
 // token, as with Azure AD) as Azure OpenAI does, answering its errors.

@@ -18,6 +18,8 @@ type ResponsesRequest struct {
 	Input           json.RawMessage `json:"input"`
 	MaxOutputTokens int             `json:"max_output_tokens"`
 	Store           *bool           `json:"store"`
+	PromptCacheKey  string          `json:"prompt_cache_key"`
+	ServiceTier     string          `json:"service_tier"`
 	Text            *struct {
 		Format *struct {
 			Type   string          `json:"type"`
@@ -75,6 +77,12 @@ func (s *Server) responses(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, http.StatusBadRequest, "Missing required parameter: 'model'.", "invalid_request_error", "model", "missing_required_parameter")
 		return
 	}
+	switch req.ServiceTier {
+	case "", "auto", "default", "flex", "priority":
+	default:
+		writeAPIError(w, http.StatusBadRequest, "Invalid value for 'service_tier': '"+req.ServiceTier+"'.", "invalid_request_error", "service_tier", "invalid_value")
+		return
+	}
 	cr, bad := req.asChat()
 	if bad != "" {
 		writeAPIError(w, http.StatusBadRequest, bad, "invalid_request_error", "input", "")
@@ -112,8 +120,25 @@ func (s *Server) responses(w http.ResponseWriter, r *http.Request) {
 	}
 	out["output"] = []any{map[string]any{"type": "message", "id": "msg_" + s.newID(), "status": "completed", "role": "assistant", "content": content}}
 	u := ExpectedUsage(cr.Messages, text, 1)
-	out["usage"] = map[string]any{"input_tokens": u.PromptTokens, "input_tokens_details": map[string]any{"cached_tokens": 0},
+	out["usage"] = map[string]any{"input_tokens": u.PromptTokens, "input_tokens_details": map[string]any{"cached_tokens": s.cachedTokens(req)},
 		"output_tokens": u.CompletionTokens, "output_tokens_details": map[string]any{"reasoning_tokens": 0}, "total_tokens": u.TotalTokens}
+	if req.ServiceTier != "" {
+		out["service_tier"] = req.ServiceTier
+	}
 	s.rateHeaders(w)
 	simhttp.WriteJSON(w, http.StatusOK, out)
+}
+
+// cachedTokens models OpenAI's prompt cache: the instructions are the
+// prefix, cached per prompt_cache_key once they have been seen, and then
+// reported as cached input tokens (3 + CountTokens(instructions)).
+func (s *Server) cachedTokens(req ResponsesRequest) int {
+	key := req.PromptCacheKey + "\x00" + req.Model + "\x00" + req.Instructions
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cached[key] {
+		return 3 + CountTokens(req.Instructions)
+	}
+	s.cached[key] = true
+	return 0
 }

@@ -55,6 +55,8 @@ type Options struct {
 	AllowRemoteAdmin bool
 	// Now is the clock for "created" (time.Now when nil).
 	Now func() time.Time
+	// Batches is how batches end (SetBatchBehavior changes it).
+	Batches BatchBehavior
 }
 
 // Canned is a fixed answer given whenever a message contains Match.
@@ -80,6 +82,16 @@ type Server struct {
 	ids        *simhttp.IDGen
 	window     time.Time // start of the current x-ratelimit minute
 	used       int
+	// cached holds the prompt prefixes (cache key and instructions) seen,
+	// so a repeated prefix is reported as cached input tokens.
+	cached map[string]bool
+
+	// The Files and Batch APIs (batches.go).
+	files         map[string]*simFile
+	batches       []*simBatch
+	batchEnds     map[string]BatchBehavior // batch id → how it ends
+	batchBehavior BatchBehavior
+	batchLines    []batchRecord
 }
 
 // New builds a Server; it fails only on an invalid fault config.
@@ -105,6 +117,7 @@ func New(o Options) (*Server, error) {
 	core.API(RouteAzureChat, s.azureChat)
 	core.API(RouteModels, s.models)
 	core.API(RouteAzureModels, s.azureModels)
+	s.batchRoutes()
 	s.adminRoutes()
 	return s, nil
 }
@@ -122,6 +135,9 @@ func (s *Server) resetState() {
 	s.canned = append([]Canned(nil), s.opts.Canned...)
 	s.ids = simhttp.NewIDGen(s.opts.Seed)
 	s.window, s.used = time.Time{}, 0
+	s.cached = map[string]bool{}
+	s.files, s.batches, s.batchEnds, s.batchLines = map[string]*simFile{}, nil, map[string]BatchBehavior{}, nil
+	s.batchBehavior = s.opts.Batches
 	s.mu.Unlock()
 	s.quota.Store(false)
 }
