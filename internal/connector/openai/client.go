@@ -71,8 +71,8 @@ func New(cfg Config) (*Client, error) {
 	key := s.apiKey
 	c := &Client{
 		api: goopenai.NewClientWithConfig(gc), model: s.model, temperature: s.temperature, maxTokens: s.maxTokens,
-		scrub:         connector.NewScrubber(func() []string { return []string{key} }),
-		serviceTier:   cfg.ServiceTier, cacheKey: cfg.PromptCacheKey,
+		scrub:       connector.NewScrubber(func() []string { return []string{key} }),
+		serviceTier: cfg.ServiceTier, cacheKey: cfg.PromptCacheKey,
 		responses:     !cfg.ChatCompletions && !s.azure,
 		chatLine:      connector.RequestLine(http.MethodPost, chat),
 		responsesLine: connector.RequestLine(http.MethodPost, base.JoinPath("responses")),
