@@ -53,6 +53,7 @@ type CustomerMappingReconciler struct {
 // +kubebuilder:rbac:groups=sync.customersync.io,resources=customermappings,verbs=get;list;watch
 // +kubebuilder:rbac:groups=sync.customersync.io,resources=customermappings/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups="",resources=secrets;configmaps,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=configmaps,verbs=create;update;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Reconcile validates one mapping and writes its status once, at the end,
@@ -170,6 +171,11 @@ func (r *CustomerMappingReconciler) validate(ctx context.Context, m *v1alpha1.Cu
 		}
 	}
 	if err == nil {
+		if err = r.fingerprintHome(ctx, m, flow); err != nil && !isProblem(err) {
+			return nil, &waiting{v1alpha1.ReasonConnectionFailed, err.Error(), r.RetryInterval}
+		}
+	}
+	if err == nil {
 		return flow, nil
 	}
 	var ref *ReferenceError
@@ -193,6 +199,25 @@ func (r *CustomerMappingReconciler) validate(ctx context.Context, m *v1alpha1.Cu
 	default:
 		return nil, err
 	}
+}
+
+// fingerprintHome shows, for a flow that asks a model, where it keeps the
+// fingerprints of what it sent: the customer's custom field, or the
+// operator's ConfigMaps when iPaaS.com does not define the field.
+func (r *CustomerMappingReconciler) fingerprintHome(ctx context.Context, m *v1alpha1.CustomerMapping, flow syncer.Flow) error {
+	fh, ok := flow.(interface {
+		FingerprintHome(context.Context) (string, string, error)
+	})
+	if !ok {
+		meta.RemoveStatusCondition(&m.Status.Conditions, v1alpha1.ConditionFingerprints)
+		return nil
+	}
+	reason, msg, err := fh.FingerprintHome(ctx)
+	if err != nil {
+		return err
+	}
+	setCondition(&m.Status.Conditions, m.Generation, v1alpha1.ConditionFingerprints, metav1.ConditionTrue, reason, msg)
+	return nil
 }
 
 func isProblem(err error) bool {

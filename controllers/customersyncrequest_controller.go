@@ -119,6 +119,7 @@ func (r *CustomerSyncRequestReconciler) Reconcile(ctx context.Context, req ctrl.
 			"all", csr.Spec.All != nil, "dryRun", csr.Spec.DryRun)
 	}
 	if deadline, ok := r.deadline(csr); ok && !now.Before(deadline) {
+		r.cancelBatch(ctx, csr)
 		r.finishDeadline(ctx, csr, now)
 		return ctrl.Result{}, nil
 	}
@@ -152,21 +153,42 @@ func (r *CustomerSyncRequestReconciler) Reconcile(ctx context.Context, req ctrl.
 		st.Started = st.Processed + st.Retrying // written before started existed
 	}
 
-	r.runChunk(ctx, csr, m, s, ids, now)
+	batch, bwait := r.batching(ctx, csr, m, s, ids)
+	if bwait != nil {
+		r.finishInvalid(ctx, csr, bwait)
+		return ctrl.Result{}, nil
+	}
+	var batchWake time.Duration
+	if batch != nil {
+		if batchWake, err = r.runBatch(ctx, csr, m, batch, ids, now); err != nil {
+			progress = "the OpenAI batch could not be advanced, retrying: " + err.Error()
+			err = nil
+			batchWake = r.RetryBackoff.ForError(0, errors.New(progress))
+		}
+	}
+	r.runChunk(ctx, csr, m, s, ids, now, batch == nil)
 
-	if int(st.Started) >= len(ids) && countRetrying(st.Results) == 0 {
+	if int(st.Started) >= len(ids) && countRetrying(st.Results) == 0 && st.Batch == nil {
 		r.finish(ctx, csr, m.Name, r.Now())
 		return r.expire(ctx, csr)
 	}
 	progress = fmt.Sprintf("%d of %d records processed, %d waiting to retry", st.Processed, st.Total, st.Retrying)
-	return ctrl.Result{RequeueAfter: r.nextWake(csr, ids, r.Now())}, nil
+	wake := r.nextWake(csr, ids, r.Now(), batch != nil)
+	if batch != nil {
+		// The batch's next step is due after batchWake (a poll, or a
+		// backoff), or at once when it has none.
+		wake = min(wake, max(batchWake, time.Millisecond))
+	}
+	if st.Batch != nil {
+		progress += fmt.Sprintf("; %d in OpenAI batch %s (%s, %d answered)", st.Batch.Records, st.Batch.ID, st.Batch.State, st.Batch.Completed+st.Batch.Failed)
+	}
+	return ctrl.Result{RequeueAfter: wake}, nil
 }
 
-// runChunk syncs the retries that are due and the next records, then
-// records their outcomes.
-func (r *CustomerSyncRequestReconciler) runChunk(ctx context.Context, csr *v1alpha1.CustomerSyncRequest, m *v1alpha1.CustomerMapping, s syncer.Flow, ids []string, now time.Time) {
+// runChunk syncs the retries that are due and, when fresh is true, the
+// next records, then records their outcomes.
+func (r *CustomerSyncRequestReconciler) runChunk(ctx context.Context, csr *v1alpha1.CustomerSyncRequest, m *v1alpha1.CustomerMapping, s syncer.Flow, ids []string, now time.Time, fresh bool) {
 	st := &csr.Status
-	results := indexResults(st.Results)
 	var work []string
 	for _, res := range st.Results {
 		if len(work) >= r.ChunkSize {
@@ -178,13 +200,36 @@ func (r *CustomerSyncRequestReconciler) runChunk(ctx context.Context, csr *v1alp
 	}
 	start := int(st.Started)
 	end := start
-	if countRetrying(st.Results) < maxRetrying {
+	if fresh && countRetrying(st.Results) < maxRetrying {
 		end = min(len(ids), start+r.ChunkSize-len(work))
 	}
-	fresh := ids[start:end]
-	work = append(work, fresh...)
+	work = append(work, ids[start:end]...)
+	if len(work) == 0 {
+		return
+	}
+	opts := syncer.Options{Operation: csr.Spec.Operation, DryRun: csr.Spec.DryRun}
+	outcomes := r.parallel(work, func(_ int, id string) syncer.Outcome {
+		start := time.Now()
+		defer func() { recordDuration.WithLabelValues(csr.Namespace, m.Name).Observe(time.Since(start).Seconds()) }()
+		return s.Sync(ctx, id, opts)
+	})
+	r.recordOutcomes(ctx, csr, m.Name, outcomes, now)
+	r.advance(csr, ids, end)
+}
 
-	outcomes := r.syncAll(ctx, s, work, syncer.Options{Operation: csr.Spec.Operation, DryRun: csr.Spec.DryRun}, csr.Namespace, m.Name)
+// advance moves the request's resume point to the end-th record.
+func (r *CustomerSyncRequestReconciler) advance(csr *v1alpha1.CustomerSyncRequest, ids []string, end int) {
+	csr.Status.Started = int32(end)
+	if csr.Spec.All != nil && end > 0 {
+		csr.Status.Cursor = ids[end-1]
+	}
+}
+
+// recordOutcomes writes attempts' outcomes into the request's results,
+// counts, usage, metrics and Events.
+func (r *CustomerSyncRequestReconciler) recordOutcomes(ctx context.Context, csr *v1alpha1.CustomerSyncRequest, mappingName string, outcomes []syncer.Outcome, now time.Time) {
+	st := &csr.Status
+	results := indexResults(st.Results)
 	backoffLimit := int32(6)
 	if csr.Spec.BackoffLimit != nil {
 		backoffLimit = *csr.Spec.BackoffLimit
@@ -197,11 +242,11 @@ func (r *CustomerSyncRequestReconciler) runChunk(ctx context.Context, csr *v1alp
 			results[o.ID] = res
 		}
 		// Every attempt's usage is counted once, whatever its outcome.
-		addUsage(csr, m.Name, o.Usage)
+		addUsage(csr, mappingName, o.Usage)
 		if !record(res, o, backoffLimit, now, r.RetryBackoff) {
 			continue
 		}
-		recordsTotal.WithLabelValues(csr.Namespace, m.Name, string(res.Action)).Inc()
+		recordsTotal.WithLabelValues(csr.Namespace, mappingName, string(res.Action)).Inc()
 		switch res.Action {
 		case v1alpha1.ActionFailed:
 			st.Failed++
@@ -217,10 +262,6 @@ func (r *CustomerSyncRequestReconciler) runChunk(ctx context.Context, csr *v1alp
 		default:
 			st.Succeeded++
 		}
-	}
-	st.Started = int32(end)
-	if csr.Spec.All != nil && end > 0 {
-		st.Cursor = ids[end-1]
 	}
 	var omitted int32
 	st.Results, omitted = boundResults(results)
@@ -252,9 +293,9 @@ func record(res *v1alpha1.RecordResult, o syncer.Outcome, backoffLimit int32, no
 	return false
 }
 
-// syncAll syncs records with bounded parallelism; each Sync is one attempt
-// (the syncer retries brief failures inside it).
-func (r *CustomerSyncRequestReconciler) syncAll(ctx context.Context, s syncer.Flow, ids []string, opts syncer.Options, ns, mappingName string) []syncer.Outcome {
+// parallel runs fn for each id with bounded parallelism; each call is one
+// attempt (the syncer retries brief failures inside it).
+func (r *CustomerSyncRequestReconciler) parallel(ids []string, fn func(i int, id string) syncer.Outcome) []syncer.Outcome {
 	out := make([]syncer.Outcome, len(ids))
 	sem := make(chan struct{}, max(1, r.Parallelism))
 	var wg sync.WaitGroup
@@ -264,9 +305,7 @@ func (r *CustomerSyncRequestReconciler) syncAll(ctx context.Context, s syncer.Fl
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			start := time.Now()
-			out[i] = s.Sync(ctx, id, opts)
-			recordDuration.WithLabelValues(ns, mappingName).Observe(time.Since(start).Seconds())
+			out[i] = fn(i, id)
 		}()
 	}
 	wg.Wait()
@@ -371,14 +410,18 @@ func (r *CustomerSyncRequestReconciler) deadline(csr *v1alpha1.CustomerSyncReque
 	return csr.Status.StartTime.Add(time.Duration(*csr.Spec.ActiveDeadlineSeconds) * time.Second), true
 }
 
-// nextWake is when the request has work again: now when records remain,
-// else when the earliest retry is due (never after the deadline).
-func (r *CustomerSyncRequestReconciler) nextWake(csr *v1alpha1.CustomerSyncRequest, ids []string, now time.Time) time.Duration {
+// nextWake is when the request has work again: now when records remain
+// (unless a batch takes them), else when the earliest retry is due (never
+// after the deadline).
+func (r *CustomerSyncRequestReconciler) nextWake(csr *v1alpha1.CustomerSyncRequest, ids []string, now time.Time, batching bool) time.Duration {
 	st := &csr.Status
-	if int(st.Started) < len(ids) && countRetrying(st.Results) < maxRetrying {
+	if int(st.Started) < len(ids) && countRetrying(st.Results) < maxRetrying && !batching {
 		return time.Millisecond
 	}
 	wake := time.Duration(-1)
+	if batching {
+		wake = time.Hour // the batch's own step decides
+	}
 	for _, res := range st.Results {
 		if res.Action == v1alpha1.ActionRetrying && res.NextAttemptTime != nil {
 			if d := res.NextAttemptTime.Sub(now); wake < 0 || d < wake {
@@ -444,6 +487,11 @@ func (r *CustomerSyncRequestReconciler) finishDeadline(ctx context.Context, csr 
 	if st.Total > st.Started {
 		st.Failed += st.Total - st.Started
 		countFailures(st, v1alpha1.ReasonDeadlineExceeded, st.Total-st.Started)
+	}
+	if b := st.Batch; b != nil { // cancelled by cancelBatch before
+		st.Failed += b.Records
+		countFailures(st, v1alpha1.ReasonDeadlineExceeded, b.Records)
+		st.Batch = nil
 	}
 	var omitted int32
 	st.Results, omitted = boundResults(results)

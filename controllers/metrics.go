@@ -19,12 +19,16 @@ var (
 	}, []string{"namespace", "mapping"})
 	modelCalls = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "customersync_openai_calls_total",
-		Help: "Chat completion calls made for mappings to OpenAI.",
-	}, []string{"namespace", "mapping"})
+		Help: "Model calls made for mappings to OpenAI, by mode: direct, or batch (a Batch API line).",
+	}, []string{"namespace", "mapping", "mode"})
 	tokens = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "customersync_openai_tokens_total",
-		Help: "OpenAI tokens billed, by mapping and kind (prompt, completion).",
-	}, []string{"namespace", "mapping", "kind"})
+		Help: "OpenAI tokens billed, by mapping, kind (input, cached_input, output) and mode (direct, batch; batch tokens cost half).",
+	}, []string{"namespace", "mapping", "kind", "mode"})
+	batchesTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "customersync_openai_batches_total",
+		Help: "OpenAI batches that ended, by mapping and final state (completed, expired, failed, cancelled).",
+	}, []string{"namespace", "mapping", "state"})
 	requestsFinished = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "customersync_requests_finished_total",
 		Help: "Sync requests that finished, by mapping and terminal reason.",
@@ -32,5 +36,5 @@ var (
 )
 
 func init() {
-	metrics.Registry.MustRegister(recordsTotal, recordDuration, requestsFinished, modelCalls, tokens)
+	metrics.Registry.MustRegister(recordsTotal, recordDuration, requestsFinished, modelCalls, tokens, batchesTotal)
 }

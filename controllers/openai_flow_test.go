@@ -36,6 +36,18 @@ type aiWorld struct {
 
 func newAIWorld(t *testing.T, edit func(req, resp *v1alpha1.CustomerMapping), dropFields ...string) *aiWorld {
 	t.Helper()
+	w, req, resp := setupAI(t, edit, dropFields...)
+	startManager(t, testOptions())
+	w.create(resp)
+	w.create(req)
+	w.mappingCondition(requestMap, v1alpha1.ConditionReady, metav1.ConditionTrue)
+	return w
+}
+
+// setupAI is newAIWorld without a manager: the simulators, the seed's
+// customers and both mappings, not yet created.
+func setupAI(t *testing.T, edit func(req, resp *v1alpha1.CustomerMapping), dropFields ...string) (*aiWorld, *v1alpha1.CustomerMapping, *v1alpha1.CustomerMapping) {
+	t.Helper()
 	w := &aiWorld{world: newWorld(t, nil)}
 	w.ai = simopenai.StartForTest(t, simopenai.Options{APIKeys: []string{openaiKey}, Seed: 1})
 	w.secret("openai", map[string]string{"apiKey": openaiKey})
@@ -59,11 +71,7 @@ func newAIWorld(t *testing.T, edit func(req, resp *v1alpha1.CustomerMapping), dr
 	if edit != nil {
 		edit(req, resp)
 	}
-	startManager(t, testOptions())
-	w.create(resp)
-	w.create(req)
-	w.mappingCondition(requestMap, v1alpha1.ConditionReady, metav1.ConditionTrue)
-	return w
+	return w, req, resp
 }
 
 // chatCalls counts the model calls made, on either API; the Responses
@@ -93,6 +101,10 @@ func TestEnrichmentFillsCommentAndCustomFieldOnce(t *testing.T) {
 
 func enrichmentFillsOnce(t *testing.T, api v1alpha1.OpenAIAPI, route string) {
 	w := newAIWorld(t, func(req, _ *v1alpha1.CustomerMapping) { req.Spec.OpenAI.API = api })
+	m := w.mappingCondition(requestMap, v1alpha1.ConditionFingerprints, metav1.ConditionTrue)
+	if c := condition(m.Status.Conditions, v1alpha1.ConditionFingerprints); c.Reason != v1alpha1.ReasonFingerprintCustomField {
+		t.Errorf("Fingerprints = %+v, want the custom field iPaaS.com defines", c)
+	}
 	w.create(w.request("enrich", requestMap, customerNo))
 	csr := w.finished("enrich", 30*time.Second)
 	res := result(csr, customerNo)
@@ -173,6 +185,11 @@ func enrichmentFillsOnce(t *testing.T, api v1alpha1.OpenAIAPI, route string) {
 	}
 	if n := w.chatCalls(); n != 2 {
 		t.Fatalf("%d model calls after one change, want 2", n)
+	}
+	// The instructions are the shared prefix: on the Responses API, with
+	// its prompt_cache_key, the second call reads them from the cache.
+	if u := csr.Status.OpenAI; api == "" && (u == nil || u.CachedPromptTokens == 0 || u.CachedPromptTokens >= u.PromptTokens) {
+		t.Errorf("usage of the second call = %+v, want cached input tokens", u)
 	}
 }
 

@@ -166,11 +166,39 @@ func addUsage(csr *v1alpha1.CustomerSyncRequest, mappingName string, u *syncer.U
 		csr.Status.OpenAI = &v1alpha1.OpenAIUsage{}
 	}
 	st := csr.Status.OpenAI
-	st.ModelCalls += u.ModelCalls
-	st.PromptTokens += u.PromptTokens
-	st.CompletionTokens += u.CompletionTokens
-	st.TotalTokens += u.TotalTokens
-	modelCalls.WithLabelValues(csr.Namespace, mappingName).Add(float64(u.ModelCalls))
-	tokens.WithLabelValues(csr.Namespace, mappingName, "prompt").Add(float64(u.PromptTokens))
-	tokens.WithLabelValues(csr.Namespace, mappingName, "completion").Add(float64(u.CompletionTokens))
+	addTokens(&st.OpenAITokens, u.Tokens)
+	if u.Batched.ModelCalls > 0 {
+		if st.Batched == nil {
+			st.Batched = &v1alpha1.OpenAITokens{}
+		}
+		addTokens(st.Batched, u.Batched)
+	}
+	direct := u.Tokens.ModelCalls - u.Batched.ModelCalls
+	for _, m := range []struct {
+		mode  string
+		calls int64
+		t     syncer.Tokens
+	}{{"direct", direct, minus(u.Tokens, u.Batched)}, {"batch", u.Batched.ModelCalls, u.Batched}} {
+		if m.calls == 0 && m.t.TotalTokens == 0 {
+			continue
+		}
+		modelCalls.WithLabelValues(csr.Namespace, mappingName, m.mode).Add(float64(m.calls))
+		tokens.WithLabelValues(csr.Namespace, mappingName, "input", m.mode).Add(float64(m.t.PromptTokens - m.t.CachedPromptTokens))
+		tokens.WithLabelValues(csr.Namespace, mappingName, "cached_input", m.mode).Add(float64(m.t.CachedPromptTokens))
+		tokens.WithLabelValues(csr.Namespace, mappingName, "output", m.mode).Add(float64(m.t.CompletionTokens))
+	}
+}
+
+func addTokens(st *v1alpha1.OpenAITokens, t syncer.Tokens) {
+	st.ModelCalls += t.ModelCalls
+	st.PromptTokens += t.PromptTokens
+	st.CachedPromptTokens += t.CachedPromptTokens
+	st.CompletionTokens += t.CompletionTokens
+	st.TotalTokens += t.TotalTokens
+}
+
+func minus(a, b syncer.Tokens) syncer.Tokens {
+	return syncer.Tokens{ModelCalls: a.ModelCalls - b.ModelCalls, PromptTokens: a.PromptTokens - b.PromptTokens,
+		CachedPromptTokens: a.CachedPromptTokens - b.CachedPromptTokens,
+		CompletionTokens:   a.CompletionTokens - b.CompletionTokens, TotalTokens: a.TotalTokens - b.TotalTokens}
 }

@@ -33,6 +33,9 @@ type Runtimes struct {
 	// Quick is how many times a flow retries a brief transient failure
 	// inside one attempt.
 	Quick int
+	// Fingerprints returns the store of a mapping's fingerprints; nil
+	// leaves flows without one.
+	Fingerprints func(*v1alpha1.CustomerMapping) syncer.FingerprintStore
 
 	mu      sync.Mutex
 	entries map[types.NamespacedName]runtimeEntry
@@ -102,6 +105,9 @@ func (r *Runtimes) inputs(ctx context.Context, m *v1alpha1.CustomerMapping) (syn
 		Spec: m.Spec, Concurrency: r.Concurrency, QuickRetries: r.Quick, Logger: r.Logger, Registry: r.Registry,
 		Secrets: map[string]map[string][]byte{}, Mappings: map[string]*v1alpha1.CustomerMappingSpec{},
 		ConfigMaps: map[string]map[string]string{},
+	}
+	if r.Fingerprints != nil {
+		in.Fingerprints = r.Fingerprints(m)
 	}
 	key := []string{string(m.UID), fmt.Sprint(m.Generation)}
 	type named struct {

@@ -8,9 +8,12 @@ import (
 	"flag"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 
+	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
 	"github.com/customersync/customer-sync-operator/internal/connector"
+	"github.com/customersync/customer-sync-operator/internal/fingerprints"
 	"github.com/customersync/customer-sync-operator/internal/syncer"
 )
 
@@ -88,6 +91,10 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		Logger:      ctrl.Log.WithName("connector"),
 		Build:       opts.BuildFlow,
 		Quick:       opts.QuickRetries,
+		Fingerprints: func(m *v1alpha1.CustomerMapping) syncer.FingerprintStore {
+			owner := metav1.OwnerReference{APIVersion: v1alpha1.GroupVersion.String(), Kind: "CustomerMapping", Name: m.Name, UID: m.UID}
+			return fingerprints.New(mgr.GetClient(), mgr.GetAPIReader(), m.Namespace, m.Name, owner)
+		},
 	}
 	rec := mgr.GetEventRecorder("customer-sync-operator")
 	if err := (&CustomerMappingReconciler{

@@ -269,9 +269,10 @@ type BatchStatus struct {
 	// Records is the number of customers in the batch.
 	// +optional
 	Records int32 `json:"records"`
-	// Completed and Failed are OpenAI's request counts.
+	// Completed is OpenAI's count of lines answered so far.
 	// +optional
 	Completed int32 `json:"completed"`
+	// Failed is OpenAI's count of lines that failed so far.
 	// +optional
 	Failed int32 `json:"failed"`
 	// SubmittedAt is when the input file was uploaded.

@@ -29,6 +29,9 @@ type Inputs struct {
 	// QuickRetries is how many times Sync retries a brief transient
 	// failure at once, inside one attempt.
 	QuickRetries int
+	// Fingerprints keeps the enrich flow's fingerprints where the source
+	// has no custom field for them; nil requires the custom field.
+	Fingerprints FingerprintStore
 	Logger       logr.Logger
 	Registry     *connector.Registry
 }

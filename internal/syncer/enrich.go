@@ -25,6 +25,17 @@ type Model interface {
 // DefaultFingerprintField is used when the mapping names none.
 const DefaultFingerprintField = "OpenAI Request Fingerprint"
 
+// FingerprintStore keeps, per customer (by its id in the source), the
+// fingerprint of what was last sent to the model, for a source without a
+// custom field for it. It is safe for concurrent use.
+type FingerprintStore interface {
+	// Get returns the fingerprint, "" when none is stored.
+	Get(ctx context.Context, id string) (string, error)
+	Put(ctx context.Context, id, fingerprint string) error
+	// Where names the store in messages.
+	Where() string
+}
+
 // enrich is the second seed flow, iPaaS.com → OpenAI → iPaaS.com: the
 // request mapping (program) builds the model's input from a customer of the
 // source system, and the response mapping (answer) writes the answer back to
@@ -42,13 +53,17 @@ type enrich struct {
 	// responseFields are the properties of the structured answer.
 	responseFields []v1alpha1.ResponseField
 	// fingerprintField is the custom field holding the hash of what was last
-	// sent, so that an unchanged customer is not sent (and billed) twice.
+	// sent, so that an unchanged customer is not sent (and billed) twice;
+	// fingerprints holds them where iPaaS.com does not define the field.
 	fingerprintField string
+	fingerprints     FingerprintStore
 	// fieldOrder is the order of the request fields, as the rules list them.
 	fieldOrder []string
 	target     string
 	validators []named
 	quick      int
+	// batch is the mapping's Batch API settings; nil never batches.
+	batch *v1alpha1.OpenAIBatch
 }
 
 // writeBack is a response mapping: it maps a model's answer and writes it to
@@ -157,7 +172,8 @@ func buildEnrich(in Inputs, sys mapping.Systems, prog *mapping.Program) (*enrich
 	e := &enrich{
 		program: prog, answer: answer, apply: src.Apply,
 		responseFields: settings.ResponseFields, fingerprintField: settings.FingerprintField,
-		target: target(src, in.Spec.Source), quick: in.QuickRetries,
+		target: target(src, in.Spec.Source), quick: in.QuickRetries, fingerprints: in.Fingerprints,
+		batch: settings.Batch,
 	}
 	if e.model, err = as[Model](sys.Destination, modelConn, "Model"); err != nil {
 		return nil, err
@@ -212,9 +228,9 @@ func (e *enrich) List(ctx context.Context, since time.Time) ([]string, error) {
 	return e.src.ListChanged(ctx, since)
 }
 
-// enrich sends one customer to the model and writes the answer back. The
+// Sync sends one customer to the model and writes the answer back. The
 // model is called only when the fingerprint of what would be sent differs
-// from the one stored on the customer; writing the answer stores the new
+// from the one stored for the customer; writing the answer stores the new
 // fingerprint, so the write-back (and the update event it causes) never
 // leads to a second call.
 func (e *enrich) Sync(ctx context.Context, id string, opts Options) Outcome {
@@ -223,33 +239,8 @@ func (e *enrich) Sync(ctx context.Context, id string, opts Options) Outcome {
 
 // once is one try: at most one model call.
 func (e *enrich) once(ctx context.Context, id string, opts Options) Outcome {
-	out := Outcome{ID: id}
-	rec, err := e.findCustomer(ctx, id)
-	if err != nil {
-		return out.fail(stageFetch, err)
-	}
-	out.DestinationID = rec.ID
-	in := mapping.Input{Source: rec.Raw}
-	if out, done := filtered(e.program, in, out); done {
-		return out
-	}
-	mapped, err := e.program.Map(in, mapping.Add)
-	if err != nil {
-		return out.fail(stageMap, err)
-	}
-	if err := e.program.Validate(mapped.Payload, mapping.Add); err != nil {
-		return out.fail(stageMap, err)
-	}
-	if err := e.checkResponseFields(ctx); err != nil {
-		return out.fail(stageObserve, err)
-	}
-	req := e.request(mapped.Payload)
-	fp, err := e.model.Fingerprint(req)
-	if err != nil {
-		return out.fail(stageMap, err)
-	}
-	if rec.CustomFields[e.fingerprintField] == fp {
-		out.Action = v1alpha1.ActionUnchanged
+	p, out, done := e.prepare(ctx, id)
+	if done {
 		return out
 	}
 	if opts.DryRun {
@@ -257,44 +248,132 @@ func (e *enrich) once(ctx context.Context, id string, opts Options) Outcome {
 		out.Message = "would send the mapped fields to the model and write its answer back"
 		return out
 	}
+	return e.complete(ctx, p, out)
+}
 
-	ans, err := e.model.Complete(ctx, req)
-	out.Usage = &Usage{ModelCalls: 1}
-	if ans != nil { // an unusable answer was still billed
-		out.Usage.PromptTokens = int64(ans.Usage.PromptTokens)
-		out.Usage.CompletionTokens = int64(ans.Usage.CompletionTokens)
-		out.Usage.TotalTokens = int64(ans.Usage.TotalTokens)
+// pending is a customer whose request differs from what was last sent.
+type pending struct {
+	rec *customer.Record
+	req openai.Request
+	fp  string
+	// inField is true when the fingerprint is kept in the customer's custom
+	// field, false when in the Fingerprints store.
+	inField bool
+}
+
+// prepare reads the customer and maps its request. It is done (with the
+// outcome) when no model call is needed: filtered, invalid, or unchanged
+// since the last call.
+func (e *enrich) prepare(ctx context.Context, id string) (*pending, Outcome, bool) {
+	out := Outcome{ID: id}
+	rec, err := e.findCustomer(ctx, id)
+	if err != nil {
+		return nil, out.fail(stageFetch, err), true
 	}
+	out.DestinationID = rec.ID
+	in := mapping.Input{Source: rec.Raw}
+	if out, done := filtered(e.program, in, out); done {
+		return nil, out, true
+	}
+	mapped, err := e.program.Map(in, mapping.Add)
+	if err != nil {
+		return nil, out.fail(stageMap, err), true
+	}
+	if err := e.program.Validate(mapped.Payload, mapping.Add); err != nil {
+		return nil, out.fail(stageMap, err), true
+	}
+	inField, err := e.checkResponseFields(ctx)
+	if err != nil {
+		return nil, out.fail(stageObserve, err), true
+	}
+	p := &pending{rec: rec, req: e.request(mapped.Payload), inField: inField}
+	if p.fp, err = e.model.Fingerprint(p.req); err != nil {
+		return nil, out.fail(stageMap, err), true
+	}
+	stored, err := e.stored(ctx, p)
+	if err != nil {
+		return nil, out.fail(stageObserve, err), true
+	}
+	if stored == p.fp {
+		out.Action = v1alpha1.ActionUnchanged
+		return nil, out, true
+	}
+	return p, out, false
+}
+
+// stored is the fingerprint last stored for the customer: its custom
+// field's, else the store's.
+func (e *enrich) stored(ctx context.Context, p *pending) (string, error) {
+	if v := p.rec.CustomFields[e.fingerprintField]; v != "" || e.fingerprints == nil {
+		return v, nil
+	}
+	return e.fingerprints.Get(ctx, p.rec.ID)
+}
+
+// complete asks the model and writes the answer back.
+func (e *enrich) complete(ctx context.Context, p *pending, out Outcome) Outcome {
+	ans, err := e.model.Complete(ctx, p.req)
+	out.Usage = usageOf(ans, false)
 	if err != nil {
 		return out.failModel(err)
 	}
+	return e.write(ctx, p, ans, out)
+}
+
+// usageOf is one call's usage; an unusable answer was still billed.
+func usageOf(ans *openai.Answer, batched bool) *Usage {
+	t := Tokens{ModelCalls: 1}
+	if ans != nil {
+		t.PromptTokens, t.CachedPromptTokens = int64(ans.Usage.PromptTokens), int64(ans.Usage.CachedPromptTokens)
+		t.CompletionTokens, t.TotalTokens = int64(ans.Usage.CompletionTokens), int64(ans.Usage.TotalTokens)
+	}
+	u := &Usage{Tokens: t}
+	if batched {
+		u.Batched = t
+	}
+	return u
+}
+
+// write maps the answer and writes it, with the new fingerprint, back to
+// the customer.
+func (e *enrich) write(ctx context.Context, p *pending, ans *openai.Answer, out Outcome) Outcome {
+	rec := p.rec
 	answer, err := e.answer.program.Map(mapping.Input{Source: ans.Fields, Destination: rec.Raw}, mapping.Update)
 	if err != nil {
 		return out.fail(stageMap, err)
 	}
-	p := answer.Payload
-	if p.CustomFields == nil {
-		p.CustomFields = map[string]string{}
+	w := answer.Payload
+	if w.CustomFields == nil {
+		w.CustomFields = map[string]string{}
 	}
 	// The stored fingerprint describes the customer as it will be after
 	// this write: when the answer changes a field that is also sent (the
 	// seed maps Comment both ways), the next sync still finds nothing new.
-	after, err := e.program.Map(mapping.Input{Source: e.apply(rec.Raw, p)}, mapping.Add)
+	after, err := e.program.Map(mapping.Input{Source: e.apply(rec.Raw, w)}, mapping.Add)
 	if err != nil {
 		return out.fail(stageMap, err)
 	}
-	if fp, err = e.model.Fingerprint(e.request(after.Payload)); err != nil {
+	fp, err := e.model.Fingerprint(e.request(after.Payload))
+	if err != nil {
 		return out.fail(stageMap, err)
 	}
-	p.CustomFields[e.fingerprintField] = fp
-	if len(mapping.Diff(p, rec)) == 0 {
-		out.Action = v1alpha1.ActionUnchanged
-		return out
+	if p.inField {
+		w.CustomFields[e.fingerprintField] = fp
 	}
-	if _, err := e.answer.dest.Update(ctx, rec.ID, p); err != nil {
-		return out.fail(stageWrite, err)
+	out.Action = v1alpha1.ActionUnchanged
+	if len(mapping.Diff(w, rec)) > 0 {
+		if _, err := e.answer.dest.Update(ctx, rec.ID, w); err != nil {
+			return out.fail(stageWrite, err)
+		}
+		out.Action = v1alpha1.ActionUpdated
 	}
-	out.Action = v1alpha1.ActionUpdated
+	if !p.inField && e.fingerprints != nil {
+		// After the write: a crash in between costs one more call for this
+		// customer, never a lost answer.
+		if err := e.fingerprints.Put(ctx, rec.ID, fp); err != nil {
+			out.Message = shorten("the answer was written, but its fingerprint was not stored, so the next sync asks the model again: " + err.Error())
+		}
+	}
 	return out
 }
 
@@ -319,29 +398,55 @@ func (e *enrich) findCustomer(ctx context.Context, id string) (*customer.Record,
 }
 
 // checkResponseFields is the seed's Invalid Prompt Request check, made
-// before the model is called: every custom field the answer is written to,
-// and the fingerprint field, must exist in iPaaS.com.
-func (e *enrich) checkResponseFields(ctx context.Context) error {
+// before the model is called: every custom field the answer is written to
+// must exist in iPaaS.com. It reports whether the fingerprint field exists
+// too; without it the fingerprint goes to the Fingerprints store, and only
+// without a store is the field required.
+func (e *enrich) checkResponseFields(ctx context.Context) (fingerprintInField bool, err error) {
 	defs, err := e.answer.dest.CustomFieldDefinitions(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	have := make(map[string]bool, len(defs))
 	for _, d := range defs {
 		have[d.Name] = true
 	}
+	need := e.answer.program.CustomFields()
+	if e.fingerprints == nil {
+		need = append(need, e.fingerprintField)
+	}
 	var missing []string
-	for _, f := range append(e.answer.program.CustomFields(), e.fingerprintField) {
+	for _, f := range need {
 		if !have[f] {
 			missing = append(missing, fmt.Sprintf("%q", f))
 		}
 	}
 	if len(missing) == 0 {
-		return nil
+		return have[e.fingerprintField], nil
 	}
-	return &customer.RecordError{Reason: v1alpha1.ReasonInvalidPromptRequest, Field: strings.Join(missing, ", "),
+	return false, &customer.RecordError{Reason: v1alpha1.ReasonInvalidPromptRequest, Field: strings.Join(missing, ", "),
 		Message: "request field not found: the answer is written to custom field(s) " + strings.Join(missing, ", ") +
 			" that iPaaS.com does not define for customers; create them in iPaaS.com (or fix the prompt and the response mapping); the model was not called"}
+}
+
+// FingerprintHome says where the fingerprints are kept, for the mapping's
+// Fingerprints condition: the reason and a message.
+func (e *enrich) FingerprintHome(ctx context.Context) (string, string, error) {
+	defs, err := e.answer.dest.CustomFieldDefinitions(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	for _, d := range defs {
+		if d.Name == e.fingerprintField {
+			return v1alpha1.ReasonFingerprintCustomField, fmt.Sprintf("the fingerprint of what was last sent to the model is kept in the customer's custom field %q", e.fingerprintField), nil
+		}
+	}
+	if e.fingerprints == nil {
+		return "", "", &Problem{Reason: v1alpha1.ReasonMissingCustomField,
+			Message: fmt.Sprintf("iPaaS.com defines no customer custom field %q (spec.openAI.fingerprintField) and no other fingerprint store is configured; create the field", e.fingerprintField)}
+	}
+	return v1alpha1.ReasonFingerprintConfigMap, fmt.Sprintf("iPaaS.com defines no customer custom field %q (spec.openAI.fingerprintField), so the fingerprints of what was sent to the model are kept in %s; "+
+		"define the field in iPaaS.com to keep them on the customer instead", e.fingerprintField, e.fingerprints.Where()), nil
 }
 
 // request orders the mapped fields as the rules list them; PromptText

@@ -56,8 +56,5 @@ func (u *Usage) add(v *Usage) *Usage {
 	case v == nil:
 		return u
 	}
-	return &Usage{
-		ModelCalls: u.ModelCalls + v.ModelCalls, PromptTokens: u.PromptTokens + v.PromptTokens,
-		CompletionTokens: u.CompletionTokens + v.CompletionTokens, TotalTokens: u.TotalTokens + v.TotalTokens,
-	}
+	return &Usage{Tokens: u.Tokens.plus(v.Tokens), Batched: u.Batched.plus(v.Batched)}
 }

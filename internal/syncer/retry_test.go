@@ -13,15 +13,15 @@ import (
 func TestQuickRetriesSumUsageOfEveryTry(t *testing.T) {
 	tries := 0
 	script := []Outcome{
-		{Action: v1alpha1.ActionRetrying, Transient: true, Usage: &Usage{ModelCalls: 1, PromptTokens: 10, CompletionTokens: 5, TotalTokens: 15}},
+		{Action: v1alpha1.ActionRetrying, Transient: true, Usage: &Usage{Tokens: Tokens{ModelCalls: 1, PromptTokens: 10, CompletionTokens: 5, TotalTokens: 15}}},
 		{Action: v1alpha1.ActionRetrying, Transient: true}, // failed before the model call
-		{Action: v1alpha1.ActionUpdated, Usage: &Usage{ModelCalls: 1, PromptTokens: 11, CompletionTokens: 6, TotalTokens: 17}},
+		{Action: v1alpha1.ActionUpdated, Usage: &Usage{Tokens: Tokens{ModelCalls: 1, PromptTokens: 11, CompletionTokens: 6, TotalTokens: 17}}},
 	}
 	o := withQuickRetries(context.Background(), 2, func() Outcome { tries++; return script[tries-1] })
 	if tries != 3 || o.Action != v1alpha1.ActionUpdated {
 		t.Fatalf("%d tries, outcome %+v", tries, o)
 	}
-	want := Usage{ModelCalls: 2, PromptTokens: 21, CompletionTokens: 11, TotalTokens: 32}
+	want := Usage{Tokens: Tokens{ModelCalls: 2, PromptTokens: 21, CompletionTokens: 11, TotalTokens: 32}}
 	if o.Usage == nil || *o.Usage != want {
 		t.Errorf("usage %+v, want %+v", o.Usage, want)
 	}
@@ -33,7 +33,7 @@ func TestQuickRetriesStopAtALongWaitOrTheBudget(t *testing.T) {
 	tries := 0
 	long := func() Outcome {
 		tries++
-		return Outcome{Action: v1alpha1.ActionRetrying, Transient: true, RetryAfter: time.Minute, Usage: &Usage{ModelCalls: 1}}
+		return Outcome{Action: v1alpha1.ActionRetrying, Transient: true, RetryAfter: time.Minute, Usage: &Usage{Tokens: Tokens{ModelCalls: 1}}}
 	}
 	if o := withQuickRetries(context.Background(), 5, long); tries != 1 || o.Usage.ModelCalls != 1 {
 		t.Errorf("Retry-After 1m: %d tries, usage %+v", tries, o.Usage)

@@ -75,8 +75,21 @@ func (o Outcome) Failed() bool {
 	return o.Action == v1alpha1.ActionFailed || o.Action == v1alpha1.ActionRetrying
 }
 
-// Usage is what one record cost in model calls and tokens.
+// Usage is what one record cost in model calls and tokens: all of them,
+// and the part of them asked through the Batch API (billed at half price).
 type Usage struct {
-	ModelCalls                                  int64
-	PromptTokens, CompletionTokens, TotalTokens int64
+	Tokens
+	Batched Tokens
+}
+
+// Tokens are model calls and their tokens by kind.
+type Tokens struct {
+	ModelCalls                                                      int64
+	PromptTokens, CachedPromptTokens, CompletionTokens, TotalTokens int64
+}
+
+func (t Tokens) plus(v Tokens) Tokens {
+	return Tokens{ModelCalls: t.ModelCalls + v.ModelCalls, PromptTokens: t.PromptTokens + v.PromptTokens,
+		CachedPromptTokens: t.CachedPromptTokens + v.CachedPromptTokens,
+		CompletionTokens:   t.CompletionTokens + v.CompletionTokens, TotalTokens: t.TotalTokens + v.TotalTokens}
 }
