@@ -34,7 +34,7 @@ type aiWorld struct {
 	ai *simopenai.Server
 }
 
-func newAIWorld(t *testing.T, edit func(req, resp *v1alpha1.CustomerMapping), dropFields ...string) *aiWorld {
+func newAIWorld(t testing.TB, edit func(req, resp *v1alpha1.CustomerMapping), dropFields ...string) *aiWorld {
 	t.Helper()
 	w, req, resp := setupAI(t, edit, dropFields...)
 	startManager(t, testOptions())
@@ -46,7 +46,7 @@ func newAIWorld(t *testing.T, edit func(req, resp *v1alpha1.CustomerMapping), dr
 
 // setupAI is newAIWorld without a manager: the simulators, the seed's
 // customers and both mappings, not yet created.
-func setupAI(t *testing.T, edit func(req, resp *v1alpha1.CustomerMapping), dropFields ...string) (*aiWorld, *v1alpha1.CustomerMapping, *v1alpha1.CustomerMapping) {
+func setupAI(t testing.TB, edit func(req, resp *v1alpha1.CustomerMapping), dropFields ...string) (*aiWorld, *v1alpha1.CustomerMapping, *v1alpha1.CustomerMapping) {
 	t.Helper()
 	w := &aiWorld{world: newWorld(t, nil)}
 	w.ai = simopenai.StartForTest(t, simopenai.Options{APIKeys: []string{openaiKey}, Seed: 1})

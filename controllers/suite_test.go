@@ -60,14 +60,14 @@ func testOptions() controllers.Options {
 
 // startManager runs the operator's controllers against the test API server
 // until the returned stop function is called (or the test ends).
-func startManager(t *testing.T, opts controllers.Options, extra ...func(ctrl.Manager) error) (stop func()) {
+func startManager(t testing.TB, opts controllers.Options, extra ...func(ctrl.Manager) error) (stop func()) {
 	t.Helper()
 	return startManagerWithLogger(t, opts, ctrl.Log, extra...)
 }
 
 // startManagerWithLogger is startManager with the manager's own logger, so
 // a test can read what the operator logs.
-func startManagerWithLogger(t *testing.T, opts controllers.Options, logger logr.Logger, extra ...func(ctrl.Manager) error) (stop func()) {
+func startManagerWithLogger(t testing.TB, opts controllers.Options, logger logr.Logger, extra ...func(ctrl.Manager) error) (stop func()) {
 	t.Helper()
 	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
 		Scheme:                 env.Scheme,
@@ -109,7 +109,7 @@ func startManagerWithLogger(t *testing.T, opts controllers.Options, logger logr.
 // world is one test's namespace with running simulators and Secrets for
 // them.
 type world struct {
-	t    *testing.T
+	t    testing.TB
 	ns   string
 	nn   *ninetynineminds.Server
 	ip   *ipaas.Server
@@ -124,7 +124,7 @@ const (
 	systemID = 4711
 )
 
-func newWorld(t *testing.T, data *ninetynineminds.Data) *world {
+func newWorld(t testing.TB, data *ninetynineminds.Data) *world {
 	t.Helper()
 	w := &world{t: t, c: env.Client, ctx: t.Context()}
 	w.nn = ninetynineminds.StartForTest(t, ninetynineminds.Options{APIKeys: []string{nnKey}, Data: data, Seed: 1})

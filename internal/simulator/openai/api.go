@@ -11,9 +11,6 @@ import (
 func (s *Server) ChatRequests(n int) []ChatRequest {
 	var out []ChatRequest
 	for _, r := range s.core.Recorder.Last(0) {
-		if isBatchLine(r.Header) {
-			continue // a batch's line, in BatchRequests
-		}
 		switch r.Pattern {
 		case RouteChat, RouteAzureChat:
 			var cr ChatRequest

@@ -23,7 +23,6 @@ const (
 	RouteListBatches  = "GET /v1/batches"
 	RouteBatch        = "GET /v1/batches/{id}"
 	RouteCancelBatch  = "POST /v1/batches/{id}/cancel"
-	batchLineHeader   = "X-Simulator-Batch"
 	batchExpiredCode  = "batch_expired"
 	batchCancelledMsg = "This request was not executed because the batch was cancelled."
 )
@@ -397,9 +396,9 @@ func writeLine(buf *bytes.Buffer, v any) {
 	buf.WriteByte('\n')
 }
 
-// runLine serves one line as the direct call to its URL, with the batch
-// creator's credentials; the line is marked so that it is not counted as a
-// direct call.
+// runLine serves one line with the handler of the direct call to its URL
+// and the batch creator's credentials. It is not an HTTP call: it is
+// neither recorded nor faulted (per-line errors come from the markers).
 func (s *Server) runLine(b *simBatch, url string, body []byte) (int, []byte) {
 	if url != b.endpoint {
 		e, _ := json.Marshal(errorBody{Error: APIError{Message: "The URL of the line does not match the batch's endpoint " + b.endpoint + ".", Type: "invalid_request_error"}})
@@ -411,9 +410,14 @@ func (s *Server) runLine(b *simBatch, url string, body []byte) (int, []byte) {
 		req.Header[k] = v
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(batchLineHeader, b.id)
 	rec := httptest.NewRecorder()
-	s.core.Mux.ServeHTTP(rec, req)
+	if url == "/v1/responses" {
+		req.Pattern = RouteResponses
+		s.responses(rec, req)
+	} else {
+		req.Pattern = RouteChat
+		s.chat(rec, req)
+	}
 	return rec.Code, bytes.TrimSpace(rec.Body.Bytes())
 }
 
@@ -435,6 +439,3 @@ func (s *Server) recordBatchLine(batch, customID, url string, body []byte) {
 	s.batchLines = append(s.batchLines, batchRecord{batch: batch, customID: customID, chat: cr})
 	s.mu.Unlock()
 }
-
-// isBatchLine reports whether a recorded request was a batch's line.
-func isBatchLine(h http.Header) bool { return h.Get(batchLineHeader) != "" }
