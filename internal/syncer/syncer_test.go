@@ -6,11 +6,13 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"sigs.k8s.io/yaml"
 
 	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
 	"github.com/customersync/customer-sync-operator/internal/connector"
+	"github.com/customersync/customer-sync-operator/internal/simulator/fault"
 	"github.com/customersync/customer-sync-operator/internal/simulator/ipaas"
 	"github.com/customersync/customer-sync-operator/internal/simulator/ninetynineminds"
 	"github.com/customersync/customer-sync-operator/internal/syncer"
@@ -210,4 +212,34 @@ func TestConcurrentTransfersOfOneRecordCreateItOnce(t *testing.T) {
 	if n := len(f.ip.FindByCustomerNumber(janeID)); n != 1 || created != 1 {
 		t.Fatalf("%d customers, %d Created outcomes; want 1 and 1", n, created)
 	}
+}
+
+// The link lookup needs only the source id, so it is made while the source
+// record is still being fetched: with the 99minds fetch held, iPaaS.com
+// still receives the lookup. (Made after the fetch, it would arrive only
+// when the fetch returned.)
+func TestLinkLookupRunsAlongsideTheFetch(t *testing.T) {
+	f := newFixture(t, v1alpha1.CollisionUpdateAndLink)
+	if err := f.nn.SetFaults(fault.Config{Paths: []string{ninetynineminds.RouteGetCustomer}, HangRate: 1, HangMax: 3 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan syncer.Outcome, 1)
+	go func() { done <- f.s.Sync(context.Background(), janeID, syncer.Options{}) }()
+	deadline := time.Now().Add(3 * time.Second)
+	for f.ip.CountFor(ipaas.RouteLookupSpecial) == 0 {
+		select {
+		case o := <-done:
+			t.Fatalf("the sync ended (%+v) before any link lookup arrived", o)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no link lookup while the fetch was held")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := f.nn.FaultStats().Hung; n == 0 {
+		t.Fatal("the fetch was not held; the test proves nothing")
+	}
+	_ = f.nn.SetFaults(fault.Config{})
+	<-done
 }

@@ -87,13 +87,42 @@ func (t *transfer) Sync(ctx context.Context, id string, opts Options) Outcome {
 	return attempt(ctx, t.target, id, t.quick, func() Outcome { return t.once(ctx, id, opts) })
 }
 
-// once is one try of a record's transfer.
+// once is one try of a record's transfer. When the destination keeps the
+// links, the link lookup needs only the source id, so it runs alongside the
+// fetch: a new record then takes four sequential round trips (fetch and
+// lookup, natural-key search, create, link), an update three and an
+// unchanged record two.
 func (t *transfer) once(ctx context.Context, id string, opts Options) Outcome {
 	out := Outcome{ID: id}
+	if t.destLinks != nil {
+		done := make(chan linkResult, 1)
+		go func() {
+			rec, err := t.findLinked(ctx, id, nil)
+			done <- linkResult{rec, err}
+		}()
+		doc, err := t.source.Fetch(ctx, id)
+		early := <-done
+		if err != nil {
+			return out.fail(stageFetch, err)
+		}
+		return t.afterFetch(ctx, out, id, doc, &early, opts)
+	}
 	doc, err := t.source.Fetch(ctx, id)
 	if err != nil {
 		return out.fail(stageFetch, err)
 	}
+	return t.afterFetch(ctx, out, id, doc, nil, opts)
+}
+
+// linkResult is a link lookup made alongside the fetch.
+type linkResult struct {
+	rec *customer.Record
+	err error
+}
+
+// afterFetch is the rest of a try, from the fetched source document; early
+// is the link lookup already made, nil when it is still to do.
+func (t *transfer) afterFetch(ctx context.Context, out Outcome, id string, doc map[string]any, early *linkResult, opts Options) Outcome {
 	if err := t.program.NormalizeSource(doc); err != nil {
 		return out.fail(stageMap, err)
 	}
@@ -102,7 +131,7 @@ func (t *transfer) once(ctx context.Context, id string, opts Options) Outcome {
 		return out
 	}
 
-	obs, err := t.observe(ctx, id, doc, in)
+	obs, err := t.observe(ctx, id, doc, in, early)
 	if err != nil {
 		return out.fail(stageObserve, err)
 	}
@@ -160,8 +189,14 @@ type observation struct {
 // taken according to the collision handling, except that a match equal to
 // the Add mapping is the record's own, from an attempt that stopped before
 // linking, and is adopted.
-func (t *transfer) observe(ctx context.Context, id string, doc map[string]any, in mapping.Input) (observation, error) {
-	rec, err := t.findLinked(ctx, id, doc)
+func (t *transfer) observe(ctx context.Context, id string, doc map[string]any, in mapping.Input, early *linkResult) (observation, error) {
+	var rec *customer.Record
+	var err error
+	if early != nil {
+		rec, err = early.rec, early.err
+	} else {
+		rec, err = t.findLinked(ctx, id, doc)
+	}
 	if err != nil || rec != nil {
 		return observation{current: rec, linked: true}, err
 	}
