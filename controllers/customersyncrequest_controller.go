@@ -46,25 +46,27 @@ const (
 	// maxRetrying bounds the records waiting for a retry; new records are
 	// not started while this many wait.
 	maxRetrying = 500
-	// maxEventsPerChunk bounds the per-record failure Events of one chunk.
+	// maxEventsPerChunk bounds the per-record failure Events of one status
+	// write.
 	maxEventsPerChunk = 10
 )
 
 // CustomerSyncRequestReconciler runs sync jobs to completion, like a Job:
-// records are processed in chunks, progress is written to status after each
-// chunk so that a restart resumes where it stopped, and transient failures
-// are retried with backoff up to backoffLimit.
+// records are synced in a continuous window, progress is written to status
+// on a cadence so that a restart resumes where it stopped, and transient
+// failures are retried with backoff up to backoffLimit.
 type CustomerSyncRequestReconciler struct {
 	client.Client
-	// APIReader reads the request uncached, so that a chunk never starts from
-	// a status older than the one the last chunk wrote.
+	// APIReader reads the request uncached, so that a slice never starts
+	// from a status older than the one the last slice wrote.
 	APIReader client.Reader
 	Runtimes  *Runtimes
 	Recorder  recorder.EventRecorder
 	// Parallelism is how many records of one request are synced at once.
 	Parallelism int
-	// ChunkSize is how many records are processed between status writes.
-	ChunkSize int
+	// ProgressInterval is how often a running request's progress is
+	// written to status (at most).
+	ProgressInterval time.Duration
 	// RetryBackoff spaces the retries of a record that failed transiently.
 	RetryBackoff connector.Backoff
 	Now          func() time.Time
@@ -75,7 +77,18 @@ type CustomerSyncRequestReconciler struct {
 // +kubebuilder:rbac:groups=sync.customersync.io,resources=customersyncrequests,verbs=get;list;watch;create;delete
 // +kubebuilder:rbac:groups=sync.customersync.io,resources=customersyncrequests/status,verbs=get;update;patch
 
-// Reconcile advances one request by one chunk of records.
+// progressOf is Reconciling's message while a request runs.
+func progressOf(csr *v1alpha1.CustomerSyncRequest) string {
+	st := &csr.Status
+	p := fmt.Sprintf("%d of %d records processed, %d waiting to retry", st.Processed, st.Total, st.Retrying)
+	if b := st.Batch; b != nil {
+		p += fmt.Sprintf("; %d in OpenAI batch %s (%s, %d answered)", b.Records, b.ID, b.State, b.Completed+b.Failed)
+	}
+	return p
+}
+
+// Reconcile advances one request by one slice: a window of records synced
+// for up to sliceDuration, or one step of its OpenAI batch.
 func (r *CustomerSyncRequestReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, err error) {
 	csr := &v1alpha1.CustomerSyncRequest{}
 	if err := r.APIReader.Get(ctx, req.NamespacedName, csr); err != nil {
@@ -94,8 +107,8 @@ func (r *CustomerSyncRequestReconciler) Reconcile(ctx context.Context, req ctrl.
 			return
 		}
 		// An update carries the resourceVersion it read, so a write from a
-		// stale read fails instead of overwriting newer progress; the chunk
-		// is then redone, which is safe because every record's transfer is
+		// stale read fails instead of overwriting newer progress; the
+		// records after the durable watermark are then redone, which is safe because every record's transfer is
 		// idempotent. (An update, not a patch: the counts are written even
 		// when zero, so kubectl's columns show 0 rather than nothing.)
 		if perr := r.Status().Update(ctx, csr); perr != nil {
@@ -166,55 +179,22 @@ func (r *CustomerSyncRequestReconciler) Reconcile(ctx context.Context, req ctrl.
 			batchWake = r.RetryBackoff.ForError(0, errors.New(progress))
 		}
 	}
-	r.runChunk(ctx, csr, m, s, ids, now, batch == nil)
+	r.runWindow(ctx, csr, m, s, ids, now, batch == nil)
 
 	if int(st.Started) >= len(ids) && countRetrying(st.Results) == 0 && st.Batch == nil {
 		r.finish(ctx, csr, m.Name, r.Now())
 		return r.expire(ctx, csr)
 	}
-	progress = fmt.Sprintf("%d of %d records processed, %d waiting to retry", st.Processed, st.Total, st.Retrying)
+	if progress == "starting" {
+		progress = progressOf(csr)
+	}
 	wake := r.nextWake(csr, ids, r.Now(), batch != nil)
 	if batch != nil {
 		// The batch's next step is due after batchWake (a poll, or a
 		// backoff), or at once when it has none.
 		wake = min(wake, max(batchWake, time.Millisecond))
 	}
-	if st.Batch != nil {
-		progress += fmt.Sprintf("; %d in OpenAI batch %s (%s, %d answered)", st.Batch.Records, st.Batch.ID, st.Batch.State, st.Batch.Completed+st.Batch.Failed)
-	}
 	return ctrl.Result{RequeueAfter: wake}, nil
-}
-
-// runChunk syncs the retries that are due and, when fresh is true, the
-// next records, then records their outcomes.
-func (r *CustomerSyncRequestReconciler) runChunk(ctx context.Context, csr *v1alpha1.CustomerSyncRequest, m *v1alpha1.CustomerMapping, s syncer.Flow, ids []string, now time.Time, fresh bool) {
-	st := &csr.Status
-	var work []string
-	for _, res := range st.Results {
-		if len(work) >= r.ChunkSize {
-			break
-		}
-		if res.Action == v1alpha1.ActionRetrying && (res.NextAttemptTime == nil || !now.Before(res.NextAttemptTime.Time)) {
-			work = append(work, res.ID)
-		}
-	}
-	start := int(st.Started)
-	end := start
-	if fresh && countRetrying(st.Results) < maxRetrying {
-		end = min(len(ids), start+r.ChunkSize-len(work))
-	}
-	work = append(work, ids[start:end]...)
-	if len(work) == 0 {
-		return
-	}
-	opts := syncer.Options{Operation: csr.Spec.Operation, DryRun: csr.Spec.DryRun}
-	outcomes := r.parallel(work, func(_ int, id string) syncer.Outcome {
-		start := time.Now()
-		defer func() { recordDuration.WithLabelValues(csr.Namespace, m.Name).Observe(time.Since(start).Seconds()) }()
-		return s.Sync(ctx, id, opts)
-	})
-	r.recordOutcomes(ctx, csr, m.Name, outcomes, now)
-	r.advance(csr, ids, end)
 }
 
 // advance moves the request's resume point to the end-th record.

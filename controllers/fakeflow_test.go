@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
 	rules "github.com/customersync/customer-sync-operator/internal/mapping"
@@ -152,6 +153,55 @@ func TestStatusStaysWithinItsBudget(t *testing.T) {
 			if !utf8.ValidString(c.From) || !utf8.ValidString(c.To) || !utf8.ValidString(c.Field) {
 				t.Fatalf("result %s has a change cut inside a character", r.ID)
 			}
+		}
+	}
+}
+
+// No barrier: while one record is held, the other workers go on through
+// the rest of the request, and the resume point written meanwhile stays
+// before the held record (it is not durable until it finishes). Released,
+// it finishes and the request completes with every record synced once.
+func TestWindowHasNoBarrierAndAWatermark(t *testing.T) {
+	const n = 200
+	release := make(chan struct{})
+	var ids []string
+	for i := range n {
+		ids = append(ids, fmt.Sprintf("r%03d", i))
+	}
+	flow := &fakeFlow{calls: map[string]int{}, script: func(id string, _ int) syncer.Outcome {
+		if id == "r005" {
+			<-release
+		}
+		return syncer.Outcome{ID: id, Action: v1alpha1.ActionCreated, DestinationID: "d-" + id}
+	}}
+	opts := testOptions()
+	opts.BuildFlow = func(syncer.Inputs) (syncer.Flow, error) { return flow, nil }
+	w := newWorld(t, nil)
+	startManager(t, opts)
+	w.create(w.sampleMapping(sample))
+	w.mappingCondition(mapping, v1alpha1.ConditionReady, metav1.ConditionTrue)
+	w.create(w.request("held", mapping, ids...))
+	w.eventually(30*time.Second, "every other record synced", func() (bool, error) {
+		flow.mu.Lock()
+		defer flow.mu.Unlock()
+		return len(flow.calls) == n, nil
+	})
+	csr := &v1alpha1.CustomerSyncRequest{}
+	w.eventually(30*time.Second, "progress written", func() (bool, error) {
+		err := w.c.Get(w.ctx, types.NamespacedName{Namespace: w.ns, Name: "held"}, csr)
+		return err == nil && csr.Status.Started == 5, err
+	})
+	if csr.Status.Processed != 5 || csr.Status.CompletionTime != nil {
+		t.Errorf("while r005 is held: %+v", csr.Status)
+	}
+	close(release)
+	csr = w.finished("held", 30*time.Second)
+	if csr.Status.Succeeded != n || csr.Status.Started != n {
+		t.Fatalf("status %+v", csr.Status)
+	}
+	for _, id := range ids {
+		if c := flow.callsFor(id); c != 1 {
+			t.Errorf("%s synced %d times", id, c)
 		}
 	}
 }

@@ -24,8 +24,9 @@ type Options struct {
 	MaxConcurrentReconciles int
 	// RecordParallelism is how many records of one request sync at once.
 	RecordParallelism int
-	// ChunkSize is how many records are processed between status writes.
-	ChunkSize int
+	// ProgressInterval is how often a running request's progress (its
+	// resume point) is written to status.
+	ProgressInterval time.Duration
 	// RetryBaseDelay is the first delay before a record that failed
 	// transiently is retried; later retries double it, up to RetryMaxDelay.
 	RetryBaseDelay time.Duration
@@ -48,7 +49,9 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.IntVar(&o.MaxConcurrentReconciles, "max-concurrent-reconciles", 4,
 		"How many CustomerSyncRequests (and CustomerMappings) are reconciled at once.")
 	fs.IntVar(&o.RecordParallelism, "record-parallelism", 8, "How many records of one CustomerSyncRequest are synced at once.")
-	fs.IntVar(&o.ChunkSize, "chunk-size", 50, "How many records are processed between two writes of a request's status (its resume points).")
+	fs.DurationVar(&o.ProgressInterval, "progress-interval", 2*time.Second,
+		"How often a running request's progress, its resume point, is written to status (records sync without pausing meanwhile).")
+	fs.Int("chunk-size", 0, "Deprecated and ignored: records now sync in a continuous window; see --progress-interval.")
 	fs.DurationVar(&o.RetryBaseDelay, "retry-base-delay", 5*time.Second, "First delay before retrying a record that failed transiently.")
 	fs.DurationVar(&o.RetryMaxDelay, "retry-max-delay", 5*time.Minute, "Longest delay between two retries of a record.")
 	fs.IntVar(&o.QuickRetries, "quick-retries", 2, "Immediate retries of a brief transient failure inside one attempt.")
@@ -64,8 +67,8 @@ func (o *Options) defaults() {
 	if o.RecordParallelism <= 0 {
 		o.RecordParallelism = 8
 	}
-	if o.ChunkSize <= 0 {
-		o.ChunkSize = 50
+	if o.ProgressInterval <= 0 {
+		o.ProgressInterval = 2 * time.Second
 	}
 	if o.RetryBaseDelay <= 0 {
 		o.RetryBaseDelay = 5 * time.Second
@@ -105,7 +108,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	}
 	return (&CustomerSyncRequestReconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Runtimes: runtimes, Recorder: rec,
-		Parallelism: opts.RecordParallelism, ChunkSize: opts.ChunkSize,
+		Parallelism: opts.RecordParallelism, ProgressInterval: opts.ProgressInterval,
 		RetryBackoff: connector.Backoff{Base: opts.RetryBaseDelay, Cap: opts.RetryMaxDelay},
 	}).SetupWithManager(mgr, opts)
 }

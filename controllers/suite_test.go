@@ -50,7 +50,7 @@ func testOptions() controllers.Options {
 	return controllers.Options{
 		MaxConcurrentReconciles: 4,
 		RecordParallelism:       8,
-		ChunkSize:               50,
+		ProgressInterval:        200 * time.Millisecond,
 		RetryBaseDelay:          50 * time.Millisecond,
 		RetryMaxDelay:           500 * time.Millisecond,
 		QuickRetries:            2,

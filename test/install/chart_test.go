@@ -119,7 +119,7 @@ func TestChartValuesReachTheManager(t *testing.T) {
 	for _, want := range []string{
 		"--leader-elect", "--metrics-bind-address=:8443", "--metrics-secure",
 		"--health-probe-bind-address=:8082", "--webhook-bind-address=:9393",
-		"--max-concurrent-reconciles=8", "--record-parallelism=16", "--chunk-size=100",
+		"--max-concurrent-reconciles=8", "--record-parallelism=16", "--progress-interval=3s",
 		"--retry-base-delay=2s", "--retry-max-delay=10m", "--quick-retries=3",
 		"--poll-overlap=15s", "--mapping-retry-interval=1m", "--zap-log-level=debug",
 	} {

@@ -1,0 +1,148 @@
+package controllers
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
+	"github.com/customersync/customer-sync-operator/internal/syncer"
+)
+
+// sliceDuration bounds how long one reconcile keeps starting records of a
+// request, so that the workers take turns between requests; the records in
+// flight then finish, and the request is requeued at once.
+const sliceDuration = 10 * time.Second
+
+// windowItem is a record to sync: its position in the selection, or -1
+// for a retry.
+type windowItem struct {
+	idx int
+	id  string
+}
+
+type windowDone struct {
+	idx int
+	o   syncer.Outcome
+}
+
+// runWindow syncs the request's due retries and, when fresh is true, its
+// next records, with up to Parallelism in flight at all times (no barrier
+// between groups of records). Progress goes to status every
+// ProgressInterval while the workers go on. What is written is durable: the
+// outcomes of the records before the low watermark (status.started), which
+// advances only over a contiguous run of finished records, so a restart
+// resumes there and syncs again at most the records that were in flight.
+// Retries' outcomes are written as they come: their results are already in
+// status, and a retry run twice is idempotent and counted once.
+func (r *CustomerSyncRequestReconciler) runWindow(ctx context.Context, csr *v1alpha1.CustomerSyncRequest, m *v1alpha1.CustomerMapping, s syncer.Flow, ids []string, now time.Time, fresh bool) {
+	st := &csr.Status
+	var retries []string
+	for _, res := range st.Results {
+		if res.Action == v1alpha1.ActionRetrying && (res.NextAttemptTime == nil || !now.Before(res.NextAttemptTime.Time)) {
+			retries = append(retries, res.ID)
+		}
+	}
+	start := int(st.Started)
+	if len(retries) == 0 && (!fresh || start >= len(ids)) {
+		return
+	}
+	opts := syncer.Options{Operation: csr.Spec.Operation, DryRun: csr.Spec.DryRun}
+	deadline, hasDeadline := r.deadline(csr)
+	begin := time.Now()
+
+	var stop atomic.Bool // a progress write failed: start nothing more
+	var retrying atomic.Int64
+	retrying.Store(int64(countRetrying(st.Results)))
+	work := make(chan windowItem)
+	done := make(chan windowDone)
+	go func() { // the feeder
+		defer close(work)
+		for _, id := range retries {
+			work <- windowItem{-1, id}
+		}
+		for i := start; fresh && i < len(ids); i++ {
+			if stop.Load() || time.Since(begin) > sliceDuration || retrying.Load() >= maxRetrying ||
+				(hasDeadline && !r.Now().Before(deadline)) {
+				return
+			}
+			work <- windowItem{i, ids[i]}
+		}
+	}()
+	var wg sync.WaitGroup
+	for range max(1, r.Parallelism) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for it := range work {
+				t := time.Now()
+				o := s.Sync(ctx, it.id, opts)
+				recordDuration.WithLabelValues(csr.Namespace, m.Name).Observe(time.Since(t).Seconds())
+				done <- windowDone{it.idx, o}
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(done) }()
+
+	next := start
+	pending := map[int]syncer.Outcome{}
+	var ready []syncer.Outcome
+	flush := func() bool {
+		if len(ready) == 0 && next == int(st.Started) {
+			return false
+		}
+		r.recordOutcomes(ctx, csr, m.Name, ready, r.Now())
+		ready = nil
+		r.advance(csr, ids, next)
+		retrying.Store(int64(st.Retrying))
+		return true
+	}
+	interval := r.ProgressInterval
+	if interval <= 0 {
+		interval = 2 * time.Second
+	}
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case d, ok := <-done:
+			if !ok {
+				flush()
+				return
+			}
+			if d.idx < 0 {
+				ready = append(ready, d.o)
+				continue
+			}
+			pending[d.idx] = d.o
+			for o, ok := pending[next]; ok; o, ok = pending[next] {
+				ready = append(ready, o)
+				delete(pending, next)
+				next++
+			}
+		case <-tick.C:
+			if stop.Load() {
+				continue
+			}
+			if !flush() {
+				continue
+			}
+			if err := r.writeProgress(ctx, csr); err != nil {
+				// Someone else wrote the request, or the API server is away:
+				// stop starting records; what is not durable is redone.
+				log.FromContext(ctx).V(1).Info("progress write failed; finishing the records in flight", "error", err.Error())
+				stop.Store(true)
+			}
+		}
+	}
+}
+
+// writeProgress writes the request's status in the middle of a window,
+// with Reconciling's message up to date.
+func (r *CustomerSyncRequestReconciler) writeProgress(ctx context.Context, csr *v1alpha1.CustomerSyncRequest) error {
+	summarize(&csr.Status.Conditions, &csr.Status.ObservedGeneration, csr.Generation, requestSummary(csr, progressOf(csr), nil))
+	return r.Status().Update(ctx, csr)
+}
