@@ -12,6 +12,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
 	"github.com/customersync/customer-sync-operator/internal/simulator/fault"
@@ -407,5 +409,27 @@ func TestKubectlWaitForComplete(t *testing.T) {
 	// 1 succeeded, 0 failed, 0 retrying, Complete, reason Succeeded.
 	if err != nil || !strings.Contains(string(out), "RETRYING") || !regexp.MustCompile(`waited\s+\S+\s+1\s+1\s+0\s+0\s+Complete\s+Succeeded`).Match(out) {
 		t.Errorf("kubectl get custsync: %v\n%s", err, out)
+	}
+}
+
+// The manager's cache keeps requests without their results, so memory does
+// not grow with finished requests; the API server still has them.
+func TestCachedRequestsHoldNoResults(t *testing.T) {
+	w := newWorld(t, seedData())
+	var cached client.Reader
+	startManager(t, testOptions(), func(m ctrl.Manager) error { cached = m.GetClient(); return nil })
+	w.create(w.sampleMapping(sample))
+	w.mappingCondition(mapping, v1alpha1.ConditionReady, metav1.ConditionTrue)
+	w.create(w.request("trimmed", mapping, janeID))
+	if csr := w.finished("trimmed", 30*time.Second); len(csr.Status.Results) != 1 {
+		t.Fatalf("the API server holds %d results, want 1", len(csr.Status.Results))
+	}
+	csr := &v1alpha1.CustomerSyncRequest{}
+	w.eventually(10*time.Second, "the cache to see the request finished", func() (bool, error) {
+		err := cached.Get(w.ctx, types.NamespacedName{Namespace: w.ns, Name: "trimmed"}, csr)
+		return err == nil && csr.Status.CompletionTime != nil, err
+	})
+	if len(csr.Status.Results) != 0 || len(csr.ManagedFields) != 0 || csr.Status.Succeeded != 1 {
+		t.Errorf("cached request: %d results, %d managed fields, succeeded %d", len(csr.Status.Results), len(csr.ManagedFields), csr.Status.Succeeded)
 	}
 }

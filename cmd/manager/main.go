@@ -44,6 +44,7 @@ func main() {
 		leaseNamespace       string
 		gracePeriod          time.Duration
 		webhookAddr          string
+		pprofAddr            string
 		opts                 controllers.Options
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080",
@@ -66,6 +67,8 @@ func main() {
 		"Namespace of the leader election Lease; empty is the pod's own (required outside a cluster).")
 	flag.StringVar(&webhookAddr, "webhook-bind-address", ":9292",
 		"Address the webhook receiver (POST /hooks/{namespace}/{mapping}) binds to; 0 disables it.")
+	flag.StringVar(&pprofAddr, "pprof-bind-address", "0",
+		"Address Go's pprof endpoints (/debug/pprof/) bind to, for profiling; 0 disables them. Never expose it.")
 	opts.BindFlags(flag.CommandLine)
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
@@ -99,6 +102,8 @@ func main() {
 		RetryPeriod:                   &retryPeriod,
 		LeaderElectionNamespace:       leaseNamespace,
 		GracefulShutdownTimeout:       &gracePeriod,
+		PprofBindAddress:              pprofAddr,
+		Cache:                         controllers.CacheOptions(),
 	})
 	if err != nil {
 		setupLog.Error(err, "unable to create manager")
