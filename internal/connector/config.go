@@ -33,6 +33,10 @@ type Config struct {
 	Registry *Registry
 	// Base replaces the pooled base transport (tests, proxies).
 	Base http.RoundTripper
+	// Resends is how many times a call answered 429 is sent again after its
+	// Retry-After (TransportConfig.Resends); the connector of a system whose
+	// 429 always means "slow down" defaults it. Negative sends once.
+	Resends int
 }
 
 // NewTransport builds the shared transport for this config: the limiter
@@ -44,8 +48,8 @@ func (c Config) NewTransport(system string) *Transport {
 	}
 	key := LimiterKey(system, strings.TrimRight(c.BaseURL, "/"), c.Credentials)
 	return NewTransport(TransportConfig{
-		System: system, Limiter: reg.Limiter(key, c.RateLimit), Timeout: c.Timeout,
-		Concurrency: c.Concurrency, Base: c.Base, Registry: reg, Logger: c.Logger,
+		System: system, Limiter: reg.Limiter(key, c.RateLimit), Adaptive: reg.Adaptive(key), Resends: c.Resends,
+		Timeout: c.Timeout, Concurrency: c.Concurrency, Base: c.Base, Registry: reg, Logger: c.Logger,
 	})
 }
 

@@ -35,6 +35,7 @@ func (rl RateLimit) normalized() RateLimit {
 type Registry struct {
 	mu       sync.Mutex
 	limiters map[string]*limiterEntry
+	adaptive map[string]*Adaptive
 	pools    map[int]*http.Transport
 }
 
@@ -45,7 +46,21 @@ type limiterEntry struct {
 
 // NewRegistry returns an empty registry; most code uses DefaultRegistry.
 func NewRegistry() *Registry {
-	return &Registry{limiters: map[string]*limiterEntry{}, pools: map[int]*http.Transport{}}
+	return &Registry{limiters: map[string]*limiterEntry{}, adaptive: map[string]*Adaptive{}, pools: map[int]*http.Transport{}}
+}
+
+// Adaptive returns the credential's adaptive limiter, used while no rate
+// limit is configured for it; one per key, kept for the process's life so
+// what it learned survives the connectors rebuilt for each mapping change.
+func (r *Registry) Adaptive(key string) *Adaptive {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	a, ok := r.adaptive[key]
+	if !ok {
+		a = NewAdaptive(nil)
+		r.adaptive[key] = a
+	}
+	return a
 }
 
 // DefaultRegistry is the process-wide registry connectors use when their

@@ -14,15 +14,26 @@ import (
 const (
 	DefaultTimeout     = 30 * time.Second
 	DefaultConcurrency = 16
+	// DefaultResends is how often the connectors that resend a call
+	// refused with 429 do so.
+	DefaultResends = 3
 )
 
 // TransportConfig configures a Transport.
 type TransportConfig struct {
 	// System labels metrics, logs and errors ("99minds", "iPaaS.com", "OpenAI").
 	System string
-	// Limiter paces every request; nil sends at will. Get it from
-	// Registry.Limiter so that all users of one credential share it.
+	// Limiter paces every request. Get it from Registry.Limiter so that all
+	// users of one credential share it. When nil, Adaptive paces them.
 	Limiter *rate.Limiter
+	// Adaptive learns the credential's limit from 429s when no Limiter is
+	// configured (Registry.Adaptive); nil sends at will.
+	Adaptive *Adaptive
+	// Resends is how many times a call answered 429 is sent again, after
+	// its Retry-After, within the caller's deadline: only that call is
+	// retried, not the caller's whole operation. Set it only for systems
+	// whose 429 always means "slow down" (OpenAI's may mean "out of quota").
+	Resends int
 	// Timeout bounds one call from sending the request to the end of the
 	// response body, not counting the wait for the limiter; default 30s.
 	Timeout time.Duration
@@ -44,11 +55,13 @@ type TransportConfig struct {
 // classified *Error values. It does not retry and does not read bodies, so
 // any HTTP client (go-openai included) can use it via Client.
 type Transport struct {
-	system  string
-	limiter *rate.Limiter
-	timeout time.Duration
-	base    http.RoundTripper
-	log     logr.Logger
+	system   string
+	limiter  *rate.Limiter
+	adaptive *Adaptive
+	resends  int
+	timeout  time.Duration
+	base     http.RoundTripper
+	log      logr.Logger
 }
 
 var _ http.RoundTripper = (*Transport)(nil)
@@ -68,7 +81,11 @@ func NewTransport(cfg TransportConfig) *Transport {
 	if cfg.Base == nil {
 		cfg.Base = cfg.Registry.pool(cfg.Concurrency)
 	}
-	return &Transport{system: cfg.System, limiter: cfg.Limiter, timeout: cfg.Timeout, base: cfg.Base, log: cfg.Logger}
+	t := &Transport{system: cfg.System, limiter: cfg.Limiter, resends: cfg.Resends, timeout: cfg.Timeout, base: cfg.Base, log: cfg.Logger}
+	if t.limiter == nil {
+		t.adaptive = cfg.Adaptive
+	}
+	return t
 }
 
 // Client returns an *http.Client over the transport. It has no Timeout of
@@ -78,16 +95,75 @@ func (t *Transport) Client() *http.Client { return &http.Client{Transport: t} }
 // Limiter returns the limiter in use, or nil.
 func (t *Transport) Limiter() *rate.Limiter { return t.limiter }
 
-// RoundTrip implements http.RoundTripper.
+// RoundTrip implements http.RoundTripper: one call, sent again after its
+// Retry-After when it was answered 429 and resends remain.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	for n := 0; ; n++ {
+		resp, err := t.send(req)
+		if err != nil || resp.StatusCode != http.StatusTooManyRequests || n >= t.resends {
+			return resp, err
+		}
+		next, wait, ok := t.again(req, resp)
+		if !ok {
+			return resp, nil
+		}
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		_ = resp.Body.Close()
+		timer := time.NewTimer(wait)
+		select {
+		case <-req.Context().Done():
+			timer.Stop()
+			closeBody(next)
+			return nil, FromCause(t.system, OperationFrom(req.Context()), RequestLine(req.Method, req.URL), req.Context().Err())
+		case <-timer.C:
+		}
+		req = next
+	}
+}
+
+// again prepares the resend of a call refused with 429: the same request
+// with a fresh body, after the Retry-After (1s when absent), if that fits
+// the caller's deadline.
+func (t *Transport) again(req *http.Request, resp *http.Response) (*http.Request, time.Duration, bool) {
+	wait, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	if !ok || wait <= 0 {
+		wait = time.Second
+	}
+	if dl, has := req.Context().Deadline(); has && time.Until(dl) < wait+t.timeout/10 {
+		return nil, 0, false
+	}
+	next := req.Clone(req.Context())
+	if req.Body != nil && req.Body != http.NoBody {
+		if req.GetBody == nil {
+			return nil, 0, false
+		}
+		body, err := req.GetBody()
+		if err != nil {
+			return nil, 0, false
+		}
+		next.Body = body
+	}
+	return next, wait, true
+}
+
+// send is one call: the limiter's wait, the request under the per-call
+// timeout, metrics, and what the answer teaches the adaptive limiter.
+func (t *Transport) send(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	op := OperationFrom(ctx)
 	if op == "" {
 		op = req.Method
 	}
 	line := RequestLine(req.Method, req.URL)
-	if t.limiter != nil {
-		if err := t.limiter.Wait(ctx); err != nil {
+	var wait func(context.Context) error
+	switch {
+	case t.limiter != nil:
+		wait = t.limiter.Wait
+	case t.adaptive != nil:
+		wait = t.adaptive.Wait
+	}
+	if wait != nil {
+		if err := wait(ctx); err != nil {
 			closeBody(req)
 			if ctx.Err() == nil {
 				// The wait would outlast the caller's deadline: the budget is spent.
@@ -112,6 +188,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, FromCause(t.system, op, line, err)
 	}
 	observeRequest(t.system, op, resp.StatusCode, elapsed)
+	if t.adaptive != nil {
+		t.adaptive.Observe(resp.StatusCode)
+	}
 	log.V(1).Info("request", "system", t.system, "operation", op, "request", line,
 		"status", resp.StatusCode, "duration", elapsed)
 	recordResponse(ctx, resp)

@@ -4,8 +4,10 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
+	"github.com/customersync/customer-sync-operator/internal/simulator/fault"
 	"github.com/customersync/customer-sync-operator/internal/syncer"
 )
 
@@ -84,4 +86,52 @@ func BenchmarkSyncReverse(b *testing.B) {
 	if n := len(f.nn.Customers()); n != b.N {
 		b.Fatalf("99minds holds %d customers, want %d", n, b.N)
 	}
+}
+
+// BenchmarkSyncAgainstRateLimit creates customers against an iPaaS.com
+// that accepts 50 requests per second (429 with Retry-After above it) with
+// no rateLimit configured: the connector learns the limit (connector.Adaptive)
+// and sends again only the refused calls. It reports the share of iPaaS.com
+// calls answered 429 after the first 10 seconds and the useful rate (calls
+// answered 2xx per second, as a share of the limit).
+//
+//	go test ./internal/syncer/ -run '^$' -bench SyncAgainstRateLimit -benchtime 400x
+func BenchmarkSyncAgainstRateLimit(b *testing.B) {
+	const limit = 50
+	f := newFixture(b, v1alpha1.CollisionUpdateAndLink)
+	if err := f.ip.SetFaults(fault.Config{MaxRPS: limit}); err != nil {
+		b.Fatal(err)
+	}
+	var ids []string
+	for _, c := range f.nn.Generate(b.N).Customers {
+		ids = append(ids, c.ID)
+	}
+	start := time.Now()
+	var warm struct {
+		once      sync.Once
+		calls, rl int64
+		at        time.Time
+	}
+	stopWarm := make(chan struct{})
+	go func() {
+		select {
+		case <-time.After(10 * time.Second):
+			warm.once.Do(func() { warm.calls, warm.rl, warm.at = f.ip.Count(), f.ip.FaultStats().RateLimited, time.Now() })
+		case <-stopWarm:
+		}
+	}()
+	b.ResetTimer()
+	runAll(b, f.s, ids, v1alpha1.ActionCreated)
+	b.StopTimer()
+	close(stopWarm)
+	calls, rl := f.ip.Count(), f.ip.FaultStats().RateLimited
+	if warm.at.IsZero() {
+		b.Logf("the run took %s, under the 10 s warm-up; raise -benchtime", time.Since(start))
+		warm.at = start
+	}
+	after := calls - warm.calls
+	limited := rl - warm.rl
+	b.ReportMetric(100*float64(limited)/float64(max(after, 1)), "%429-after-10s")
+	b.ReportMetric(float64(after-limited)/time.Since(warm.at).Seconds()/limit, "useful-rate/limit")
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
 }

@@ -68,6 +68,11 @@ func New(cfg Config) (*Connector, error) {
 	if _, err := connector.ParseBaseURL(System, cfg.BaseURL); err != nil {
 		return nil, err
 	}
+	// iPaaS.com's 429 means "slow down" (plan or volume limits): only the
+	// refused call is sent again, after its Retry-After.
+	if cfg.Resends == 0 {
+		cfg.Resends = connector.DefaultResends
+	}
 	tr := cfg.NewTransport(System)
 	auth, err := newAuthorizer(cfg, tr.Client())
 	if err != nil {

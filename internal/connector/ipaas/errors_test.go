@@ -32,6 +32,7 @@ func TestErrorClassesFromSimulator(t *testing.T) {
 			}
 			cfg := keyConfig(s.URL)
 			cfg.Timeout = 200 * time.Millisecond
+			cfg.Resends = -1 // each answer as the caller gets it
 			_, err := newConnector(t, cfg).Get(ctx, "158056")
 			class, delay := connector.Classify(err)
 			if connector.KindOf(err) != tc.kind || class != tc.class {
@@ -44,24 +45,31 @@ func TestErrorClassesFromSimulator(t *testing.T) {
 	}
 }
 
-// TestRetryAfterClassified lets one 429 through: the error carries the
-// simulator's Retry-After for the caller's retry, and the next call passes.
+// TestRetryAfterClassified: with resends off, one 429 is the caller's,
+// carrying the simulator's Retry-After; with the default, only the refused
+// call is sent again, after the Retry-After, and the caller sees success.
 func TestRetryAfterClassified(t *testing.T) {
 	s := start(t, sim.Options{})
 	err := s.SetFaults(fault.Config{Targets: []fault.Target{{ID: "158056", Status: 429, Times: 1}}, RetryAfter: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := newConnector(t, keyConfig(s.URL))
-	_, err = c.Get(ctx, "158056")
+	once := keyConfig(s.URL)
+	once.Resends = -1
+	_, err = newConnector(t, once).Get(ctx, "158056")
 	if class, d := connector.Classify(err); class != connector.Transient || d != 2*time.Second {
 		t.Fatalf("classified %s, %s: %v", class, d, err)
 	}
-	if _, err := c.Get(ctx, "158056"); err != nil {
+	if err := s.SetFaults(fault.Config{Targets: []fault.Target{{ID: "158056", Status: 429, Times: 1}}, RetryAfter: time.Second}); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(s.Requests(0)); n != 2 {
-		t.Fatalf("%d requests, want 2: the connector retried on its own", n)
+	before := len(s.Requests(0))
+	if _, err := newConnector(t, keyConfig(s.URL)).Get(ctx, "158056"); err != nil {
+		t.Fatalf("the refused call was not sent again: %v", err)
+	}
+	reqs := s.Requests(0)[before:]
+	if len(reqs) != 2 || reqs[1].Time.Sub(reqs[0].Time) < time.Second {
+		t.Fatalf("%d requests, want the refused one and its resend a Retry-After later", len(reqs))
 	}
 }
 

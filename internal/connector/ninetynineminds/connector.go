@@ -48,6 +48,9 @@ func New(cfg Config) (*Connector, error) {
 	if err := cfg.RequireCredentials(System, CredentialAPIKey); err != nil {
 		return nil, err
 	}
+	if cfg.Resends == 0 {
+		cfg.Resends = connector.DefaultResends // a 429 means "slow down": resend that call only
+	}
 	tr := cfg.NewTransport(System)
 	client, err := connector.NewClient(connector.ClientConfig{
 		System: System, BaseURL: cfg.BaseURL, HTTP: tr.Client(),

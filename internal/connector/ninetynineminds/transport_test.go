@@ -68,25 +68,32 @@ func TestRateLimitSharedPerCredential(t *testing.T) {
 	}
 }
 
-// TestRetryAfterFromSimulator answers one 429 with Retry-After: 1: the
-// error carries it for the caller's retry, and the connector does not retry.
+// TestRetryAfterFromSimulator answers one 429 with Retry-After: 1. With
+// resends off the error carries it for the caller's retry; by default the
+// connector sends that one call again after it, and the caller sees success.
 func TestRetryAfterFromSimulator(t *testing.T) {
 	s := start(t)
-	err := s.SetFaults(fault.Config{Targets: []fault.Target{{ID: janeID, Status: 429, Times: 1}}, RetryAfter: time.Second,
-		Paths: []string{"/customers/"}})
-	if err != nil {
+	limited := fault.Config{Targets: []fault.Target{{ID: janeID, Status: 429, Times: 1}}, RetryAfter: time.Second, Paths: []string{"/customers/"}}
+	if err := s.SetFaults(limited); err != nil {
 		t.Fatal(err)
 	}
-	c := newConnector(t, config(s.URL))
+	c := newConnector(t, config(s.URL, func(c *ninetynineminds.Config) { c.Resends = -1 }))
 	_, first := c.Get(ctx, janeID)
 	if class, d := connector.Classify(first); class != connector.Transient || d != time.Second || !errors.Is(first, connector.ErrRateLimited) {
 		t.Fatalf("the 429 classified as %s, %s: %v", class, d, first)
 	}
-	if _, err := c.Get(ctx, janeID); err != nil {
+	if n := len(s.Requests(0)); n != 1 {
+		t.Fatalf("%d requests with resends off, want 1", n)
+	}
+	if err := s.SetFaults(limited); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(s.Requests(0)); n != 2 {
-		t.Fatalf("%d requests, want 2", n)
+	if _, err := newConnector(t, config(s.URL)).Get(ctx, janeID); err != nil {
+		t.Fatalf("the refused call was not sent again: %v", err)
+	}
+	reqs := s.Requests(0)
+	if len(reqs) != 3 || reqs[2].Time.Sub(reqs[1].Time) < time.Second {
+		t.Fatalf("%d requests, want the refused one and its resend a Retry-After later", len(reqs))
 	}
 }
 
@@ -114,7 +121,7 @@ func TestErrorClassesFromSimulator(t *testing.T) {
 			if err := s.SetFaults(tc.fault); err != nil {
 				t.Fatal(err)
 			}
-			c := newConnector(t, config(s.URL, func(c *ninetynineminds.Config) { c.Timeout = 200 * time.Millisecond }))
+			c := newConnector(t, config(s.URL, func(c *ninetynineminds.Config) { c.Timeout = 200 * time.Millisecond; c.Resends = -1 }))
 			var err error
 			for range 3 { // the rps ceiling lets the first request through
 				if _, err = c.Get(ctx, janeID); err != nil {

@@ -1,0 +1,102 @@
+package connector
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Adaptive paces a credential whose limit nobody configured: it sends at
+// will until the system answers 429, then holds the rate a little under
+// what the system was accepting, and raises it slowly while no 429 comes
+// (additive increase, multiplicative decrease, as TCP does). One Adaptive is
+// shared by every user of a credential (Registry.Adaptive).
+type Adaptive struct {
+	now func() time.Time
+
+	mu  sync.Mutex
+	lim *rate.Limiter
+	// accepted counts the answers that were not 429 in the current and the
+	// previous one-second window, for a sliding estimate of the rate the
+	// system accepts.
+	winStart        time.Time
+	cur, prev       int
+	lastCut, lastUp time.Time
+}
+
+// Tuning of Adaptive.
+const (
+	adaptiveBackoff  = 0.95 // a cut sets the rate to this share of the accepted rate
+	adaptiveGrowth   = 0.02 // each second without a 429 adds this share of the rate
+	adaptiveMinStep  = 0.5  // requests per second, the least an increase adds
+	adaptiveMinRate  = 0.5  // requests per second, the least a cut leaves
+	adaptiveCutEvery = 500 * time.Millisecond
+)
+
+// NewAdaptive returns an unlimited Adaptive; now is the clock (time.Now
+// when nil).
+func NewAdaptive(now func() time.Time) *Adaptive {
+	if now == nil {
+		now = time.Now
+	}
+	t := now()
+	return &Adaptive{now: now, lim: rate.NewLimiter(rate.Inf, 1), winStart: t, lastUp: t}
+}
+
+// Wait blocks until the next call may be sent.
+func (a *Adaptive) Wait(ctx context.Context) error { return a.lim.Wait(ctx) }
+
+// Limit is the rate in force; rate.Inf before the first 429.
+func (a *Adaptive) Limit() rate.Limit { return a.lim.Limit() }
+
+// Observe learns from one answer's status code.
+func (a *Adaptive) Observe(status int) {
+	now := a.now()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.roll(now)
+	if status != 429 {
+		a.cur++
+		if a.lim.Limit() != rate.Inf && now.Sub(a.lastUp) >= time.Second && now.Sub(a.lastCut) >= time.Second {
+			l := float64(a.lim.Limit())
+			a.set(now, l+max(adaptiveMinStep, l*adaptiveGrowth))
+			a.lastUp = now
+		}
+		return
+	}
+	if !a.lastCut.IsZero() && now.Sub(a.lastCut) < adaptiveCutEvery {
+		return // the 429s of one burst are one signal
+	}
+	next := adaptiveBackoff * a.acceptedRate(now)
+	if l := float64(a.lim.Limit()); a.lim.Limit() != rate.Inf {
+		// Never more than halve: a 429 after a quiet spell says little
+		// about the rate the system accepts.
+		next = max(l/2, min(next, adaptiveBackoff*l))
+	}
+	a.set(now, max(adaptiveMinRate, next))
+	a.lastCut, a.lastUp = now, now
+}
+
+// roll moves the one-second windows forward.
+func (a *Adaptive) roll(now time.Time) {
+	for now.Sub(a.winStart) >= time.Second {
+		a.prev, a.cur = a.cur, 0
+		a.winStart = a.winStart.Add(time.Second)
+		if now.Sub(a.winStart) >= time.Second { // idle for more than a window
+			a.prev, a.winStart = 0, now
+		}
+	}
+}
+
+// acceptedRate is the sliding one-second estimate of answers accepted.
+func (a *Adaptive) acceptedRate(now time.Time) float64 {
+	frac := float64(now.Sub(a.winStart)) / float64(time.Second)
+	return float64(a.prev)*(1-frac) + float64(a.cur)
+}
+
+func (a *Adaptive) set(now time.Time, rps float64) {
+	a.lim.SetLimitAt(now, rate.Limit(rps))
+	a.lim.SetBurstAt(now, max(1, int(rps/10)))
+}
