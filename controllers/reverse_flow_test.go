@@ -154,7 +154,7 @@ func TestReverseFlowKillBetweenCreateAndLinkCreatesOnce(t *testing.T) {
 }
 
 // buildManager builds cmd/manager once per test binary run.
-func buildManager(t *testing.T) string {
+func buildManager(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "manager")
 	cmd := exec.Command("go", "build", "-o", bin, "./cmd/manager")
@@ -180,7 +180,7 @@ func (p *process) Write(b []byte) (int, error) {
 
 // runManager starts the operator binary against the test API server, with
 // quick retries and the extra flags; it is killed when the test ends.
-func runManager(t *testing.T, bin string, extra ...string) *process {
+func runManager(t testing.TB, bin string, extra ...string) *process {
 	t.Helper()
 	kc, err := env.KubeConfig()
 	if err != nil {
@@ -190,7 +190,7 @@ func runManager(t *testing.T, bin string, extra ...string) *process {
 }
 
 // runManagerAs is runManager with the credentials of kubeconfig.
-func runManagerAs(t *testing.T, bin string, kc []byte, extra ...string) *process {
+func runManagerAs(t testing.TB, bin string, kc []byte, extra ...string) *process {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "kubeconfig")
 	if err := os.WriteFile(path, kc, 0o600); err != nil {

@@ -1,0 +1,227 @@
+package controllers_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
+	"github.com/customersync/customer-sync-operator/internal/simulator/fault"
+)
+
+// The end-to-end benchmark of issue 16: the manager binary, a real API
+// server and the simulators over loopback with injected latency.
+const (
+	e2eRecords = 2000
+	e2eLatency = 20 * time.Millisecond
+)
+
+// e2eFinished is how many finished requests the memory phase stores
+// (E2E_FINISHED overrides it, for a quicker run).
+func e2eFinished() int {
+	if n, err := strconv.Atoi(os.Getenv("E2E_FINISHED")); err == nil && n > 0 {
+		return n
+	}
+	return 10000
+}
+
+// BenchmarkE2E syncs 2,000 99minds customers into iPaaS.com with 20 ms
+// added to every call, at --record-parallelism 8 and 32: new customers (4
+// sequential round trips at the least), the update the Update rules make
+// (3) and an unchanged pass (2). It reports wall time against T_min = N ×
+// round trips × latency / parallelism, the manager's and the API server's
+// CPU per 1,000 records and per HTTP call. Then, against an iPaaS.com that
+// accepts 50 requests/s and no rateLimit, the share of 429 answers after the
+// first 10 s and the useful rate; then the manager's RSS with 10,000
+// finished requests stored.
+//
+//	go test ./controllers -run '^$' -bench E2E -benchtime 1x -timeout 60m
+func BenchmarkE2E(b *testing.B) {
+	bin := buildManager(b)
+	for _, p := range []int{8, 32} {
+		b.Run(fmt.Sprintf("parallelism=%d", p), func(b *testing.B) {
+			w := newWorld(b, nil)
+			w.nn.Generate(e2eRecords)
+			ids := make([]string, 0, e2eRecords)
+			for _, c := range w.nn.Customers() {
+				ids = append(ids, c.ID)
+			}
+			lat := fault.Config{Latency: e2eLatency}
+			for _, s := range []interface{ SetFaults(fault.Config) error }{w.nn, w.ip} {
+				if err := s.SetFaults(lat); err != nil {
+					b.Fatal(err)
+				}
+			}
+			proc := runManager(b, bin, fmt.Sprintf("--record-parallelism=%d", p))
+			w.create(w.sampleMapping(sample))
+			w.mappingCondition(mapping, v1alpha1.ConditionReady, metav1.ConditionTrue)
+			for _, phase := range []struct {
+				name   string
+				trips  int
+				action v1alpha1.RecordAction
+			}{{"new", 4, v1alpha1.ActionCreated}, {"update", 3, v1alpha1.ActionUpdated}, {"unchanged", 2, v1alpha1.ActionUnchanged}} {
+				calls0 := w.nn.Count() + w.ip.Count()
+				cpu0, api0 := cpuSeconds(b, proc.cmd.Process.Pid), cpuSeconds(b, apiServerPid(b))
+				start := time.Now()
+				w.create(w.request(phase.name, mapping, ids...))
+				csr := w.finished(phase.name, 10*time.Minute)
+				wall := time.Since(start)
+				cpu, api := cpuSeconds(b, proc.cmd.Process.Pid)-cpu0, cpuSeconds(b, apiServerPid(b))-api0
+				calls := w.nn.Count() + w.ip.Count() - calls0
+				if csr.Status.Succeeded != e2eRecords {
+					b.Fatalf("%s: %+v", phase.name, csr.Status.FailureReasons)
+				}
+				if r := csr.Status.Results[0]; r.Action != phase.action {
+					b.Fatalf("%s: a result is %s, want %s", phase.name, r.Action, phase.action)
+				}
+				tmin := time.Duration(e2eRecords*phase.trips) * e2eLatency / time.Duration(p)
+				b.ReportMetric(wall.Seconds()/tmin.Seconds(), phase.name+"-x-Tmin")
+				b.ReportMetric(cpu/e2eRecords*1000, phase.name+"-manager-cpu-s/1000rec")
+				b.ReportMetric(cpu/float64(calls)*1e6, phase.name+"-manager-µs/call")
+				b.ReportMetric(api/e2eRecords*1000, phase.name+"-apiserver-cpu-s/1000rec")
+				b.Logf("%s: %d records in %s (T_min %s), %d calls, manager %.2f CPU-s, API server %.2f CPU-s",
+					phase.name, e2eRecords, wall.Round(time.Millisecond), tmin, calls, cpu, api)
+			}
+			b.ReportMetric(0, "ns/op")
+		})
+	}
+	b.Run("rate-limited", func(b *testing.B) { benchRateLimited(b, bin) })
+	b.Run("finished-requests", func(b *testing.B) { benchFinishedRSS(b, bin) })
+}
+
+// benchRateLimited creates 500 customers against an iPaaS.com that accepts
+// 50 requests/s, with no rateLimit on the mapping.
+func benchRateLimited(b *testing.B, bin string) {
+	const n, limit = 500, 50
+	w := newWorld(b, nil)
+	w.nn.Generate(n)
+	var ids []string
+	for _, c := range w.nn.Customers() {
+		ids = append(ids, c.ID)
+	}
+	if err := w.ip.SetFaults(fault.Config{MaxRPS: limit}); err != nil {
+		b.Fatal(err)
+	}
+	runManager(b, bin)
+	w.create(w.sampleMapping(sample))
+	w.mappingCondition(mapping, v1alpha1.ConditionReady, metav1.ConditionTrue)
+	calls0, rl0 := w.ip.Count(), refused(w.ip.FaultStats())
+	start := time.Now()
+	w.create(w.request("limited", mapping, ids...))
+	var warmCalls, warmRL int64
+	w.eventually(2*time.Minute, "10 s of sync", func() (bool, error) {
+		warmCalls, warmRL = w.ip.Count(), refused(w.ip.FaultStats())
+		return time.Since(start) >= 10*time.Second, nil
+	})
+	warmAt := time.Now()
+	csr := w.finished("limited", 10*time.Minute)
+	if csr.Status.Succeeded != n {
+		b.Fatalf("%+v", csr.Status.FailureReasons)
+	}
+	calls, rl := w.ip.Count()-warmCalls, refused(w.ip.FaultStats())-warmRL
+	b.ReportMetric(100*float64(rl)/float64(max(calls, 1)), "%429-after-10s")
+	b.ReportMetric(float64(calls-rl)/time.Since(warmAt).Seconds()/limit, "useful-rate/limit")
+	b.Logf("%d iPaaS.com calls in %s, %d answered 429 (%d in the first 10 s)", w.ip.Count()-calls0,
+		time.Since(start).Round(time.Millisecond), refused(w.ip.FaultStats())-rl0, warmRL-rl0)
+	b.ReportMetric(0, "ns/op")
+}
+
+// benchFinishedRSS stores finished requests (one unchanged customer each)
+// and reads the manager's resident memory before and after.
+func benchFinishedRSS(b *testing.B, bin string) {
+	n := e2eFinished()
+	w := newWorld(b, seedData())
+	proc := runManager(b, bin)
+	w.create(w.sampleMapping(sample))
+	w.mappingCondition(mapping, v1alpha1.ConditionReady, metav1.ConditionTrue)
+	w.create(w.request("first", mapping, janeID))
+	w.finished("first", time.Minute)
+	idle := rssMiB(b, proc.cmd.Process.Pid)
+	for i := range n {
+		w.create(w.request(fmt.Sprintf("done-%05d", i), mapping, janeID))
+	}
+	w.finished(fmt.Sprintf("done-%05d", n-1), 30*time.Minute)
+	w.eventually(30*time.Minute, "every request finished", func() (bool, error) {
+		var list v1alpha1.CustomerSyncRequestList
+		if err := w.c.List(w.ctx, &list); err != nil {
+			return false, err
+		}
+		done := 0
+		for i := range list.Items {
+			if list.Items[i].Namespace == w.ns && list.Items[i].Status.CompletionTime != nil {
+				done++
+			}
+		}
+		return done >= n+1, nil
+	})
+	rss := rssMiB(b, proc.cmd.Process.Pid)
+	b.ReportMetric(idle, "idle-RSS-MiB")
+	b.ReportMetric(rss, "RSS-MiB")
+	b.ReportMetric(float64(n), "finished-requests")
+	b.ReportMetric(0, "ns/op")
+}
+
+// cpuSeconds is a process's user and system CPU time so far.
+func cpuSeconds(b *testing.B, pid int) float64 {
+	b.Helper()
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The fields after the command (which may hold spaces) start at ')'.
+	f := strings.Fields(string(raw)[strings.LastIndexByte(string(raw), ')')+2:])
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + st) / 100 // USER_HZ
+}
+
+// rssMiB is a process's resident set size.
+func rssMiB(b *testing.B, pid int) float64 {
+	b.Helper()
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseFloat(strings.Fields(v)[0], 64)
+			return kb / 1024
+		}
+	}
+	b.Fatal("no VmRSS")
+	return 0
+}
+
+// apiServerPid finds the test's kube-apiserver among this process's
+// children.
+func apiServerPid(b *testing.B) int {
+	b.Helper()
+	self := strconv.Itoa(os.Getpid())
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range dirs {
+		cmd, err := os.ReadFile(filepath.Join(d, "cmdline"))
+		if err != nil || !strings.Contains(string(cmd), "kube-apiserver") {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join(d, "stat"))
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(stat)[strings.LastIndexByte(string(stat), ')')+2:])
+		if f[1] == self {
+			pid, _ := strconv.Atoi(filepath.Base(d))
+			return pid
+		}
+	}
+	b.Fatal("no kube-apiserver child found")
+	return 0
+}
+
+// refused counts the answers 429: injected ones and those above maxRPS.
+func refused(s fault.Stats) int64 { return s.RateLimited + s.RPSLimited }
