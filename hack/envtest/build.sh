@@ -17,9 +17,33 @@ if [[ -x $cache/kube-apiserver && -x $cache/etcd && -x $cache/kubectl ]]; then
 	exit 0
 fi
 
+# One build at a time: parallel runs on a fresh machine (make test and make
+# demo at once) wait for the first build instead of each building the same
+# cache; whoever waited finds the result and is done.
+lock() {
+	if command -v flock >/dev/null; then
+		exec 9>"$1.lock"
+		if ! flock -n 9; then
+			echo "waiting for another build of $1" >&2
+			flock 9
+		fi
+	fi
+}
+# progress prints a line every 30 seconds while a long build runs.
+progress() {
+	(while sleep 30; do echo "  still building $1 ($((SECONDS - $2))s)" >&2; done) &
+	ticker=$!
+}
+
 mkdir -p "$cache"
+lock "$cache"
+if [[ -x $cache/kube-apiserver && -x $cache/etcd && -x $cache/kubectl ]]; then
+	echo "$cache" # built while we waited
+	exit 0
+fi
 tmp=$(mktemp -d "$cache/.build.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+ticker=
+trap 'rm -rf "$tmp"; [[ -z $ticker ]] || kill "$ticker" 2>/dev/null' EXIT
 
 # Some k8s.io modules have no checksum-database entry; the committed go.sum
 # is the source of truth for this tools module only.
@@ -28,6 +52,7 @@ export GONOSUMDB=k8s.io GOFLAGS=-mod=readonly CGO_ENABLED=0
 minor=${KUBE_VERSION#v1.}
 minor=${minor%%.*}
 echo "building kube-apiserver $KUBE_VERSION and etcd $ETCD_VERSION into $cache (first time only, several minutes)" >&2
+progress "kube-apiserver, kubectl and etcd" "$SECONDS"
 (
 	cd "$here"
 	go build -trimpath -o "$tmp/kube-apiserver" \

@@ -15,14 +15,39 @@ if [[ -x $bin ]] && [[ $("$bin" version --template '{{.Version}}' 2>/dev/null) =
 	exit 0
 fi
 
+# One build at a time: parallel runs on a fresh machine (make test and make
+# demo at once) wait for the first build instead of each building the same
+# cache; whoever waited finds the result and is done.
+lock() {
+	if command -v flock >/dev/null; then
+		exec 9>"$1.lock"
+		if ! flock -n 9; then
+			echo "waiting for another build of $1" >&2
+			flock 9
+		fi
+	fi
+}
+# progress prints a line every 30 seconds while a long build runs.
+progress() {
+	(while sleep 30; do echo "  still building $1 ($((SECONDS - $2))s)" >&2; done) &
+	ticker=$!
+}
+
 mkdir -p "$cache"
+lock "$cache"
+if [[ -x $bin ]] && [[ $("$bin" version --template '{{.Version}}' 2>/dev/null) == "$HELM_VERSION" ]]; then
+	echo "$bin" # built while we waited
+	exit 0
+fi
 # Build into a temporary GOBIN and move the result, so an interrupted build
 # never leaves a half-written binary behind.
 tmp=$(mktemp -d "$cache/.build.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+ticker=
+trap 'rm -rf "$tmp"; [[ -z $ticker ]] || kill "$ticker" 2>/dev/null' EXIT
 cd "$tmp" # outside any module: the root go.mod is neither read nor changed
 
 echo "building helm $HELM_VERSION into $cache (first time only, a few minutes)" >&2
+progress "helm $HELM_VERSION" "$SECONDS"
 # The -X flags are those of helm's own Makefile. Without them `helm version`
 # says "v3.22" and, worse, `helm template` and `helm lint` assume Kubernetes
 # v1.20 (the default capabilities), so kubeVersion checks and
