@@ -1,11 +1,20 @@
 package controllers
 
 import (
+	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
 )
+
+// ClientOptions are the options the manager's client needs: Secrets and
+// ConfigMaps are never read from the cache, so only the ones mappings name
+// are read (when they are needed) and none is held in memory; their watches
+// are metadata-only.
+func ClientOptions() client.Options {
+	return client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}, &corev1.ConfigMap{}}}}
+}
 
 // CacheOptions are the options the manager's cache needs: sync requests
 // are kept without their per-record results and managed fields, so the

@@ -342,8 +342,11 @@ func (r *CustomerMappingReconciler) SetupWithManager(mgr ctrl.Manager, opts Opti
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		// A referenced mapping's readiness shows on the mappings that use it.
 		Watches(&v1alpha1.CustomerMapping{}, handler.EnqueueRequestsFromMapFunc(r.referencing(indexMappingReferences))).
-		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.referencing(indexMappingSecrets))).
-		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.referencing(indexMappingConfigMaps))).
+		// Secrets and ConfigMaps are watched by their metadata only: a change
+		// wakes the mappings that name the object, which read it from the API
+		// server (ClientOptions), so no Secret's data is kept in memory.
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.referencing(indexMappingSecrets)), builder.OnlyMetadata).
+		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.referencing(indexMappingConfigMaps)), builder.OnlyMetadata).
 		WithOptions(controller.Options{MaxConcurrentReconciles: opts.MaxConcurrentReconciles}).
 		Named("customermapping").
 		Complete(r)

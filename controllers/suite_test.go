@@ -75,6 +75,7 @@ func startManagerWithLogger(t testing.TB, opts controllers.Options, logger logr.
 		HealthProbeBindAddress: "0",
 		Logger:                 logger,
 		Cache:                  controllers.CacheOptions(),
+		Client:                 controllers.ClientOptions(),
 		// Each test starts its own manager; names repeat across them.
 		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
 	})

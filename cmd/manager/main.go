@@ -104,6 +104,7 @@ func main() {
 		GracefulShutdownTimeout:       &gracePeriod,
 		PprofBindAddress:              pprofAddr,
 		Cache:                         controllers.CacheOptions(),
+		Client:                        controllers.ClientOptions(),
 	})
 	if err != nil {
 		setupLog.Error(err, "unable to create manager")

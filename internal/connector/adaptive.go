@@ -21,9 +21,16 @@ type Adaptive struct {
 	// accepted counts the answers that were not 429 in the current and the
 	// previous one-second window, for a sliding estimate of the rate the
 	// system accepts.
-	winStart        time.Time
-	cur, prev       int
-	lastCut, lastUp time.Time
+	winStart  time.Time
+	cur, prev int
+	// refused counts the 429s of the current window and the previous one.
+	refused, prevRefused int
+	lastCut, lastUp      time.Time
+	// peak is the most answers accepted in one window lately (decaying by
+	// 0.5% a window, halving in about two minutes): a cut never goes below
+	// half of it, so 429s that do not come from the rate (a system refusing
+	// at random) cannot drive the rate down for ever.
+	peak float64
 }
 
 // Tuning of Adaptive.
@@ -33,6 +40,9 @@ const (
 	adaptiveMinStep  = 0.5  // requests per second, the least an increase adds
 	adaptiveMinRate  = 0.5  // requests per second, the least a cut leaves
 	adaptiveCutEvery = 500 * time.Millisecond
+	// adaptiveMinRefused is how many 429s within a second mean the rate is
+	// too high; fewer are retried (Transport.Resends) but change nothing.
+	adaptiveMinRefused = 3
 )
 
 // NewAdaptive returns an unlimited Adaptive; now is the clock (time.Now
@@ -66,6 +76,11 @@ func (a *Adaptive) Observe(status int) {
 		}
 		return
 	}
+	a.refused++
+	frac := float64(now.Sub(a.winStart)) / float64(time.Second)
+	if float64(a.prevRefused)*(1-frac)+float64(a.refused) < adaptiveMinRefused {
+		return // a stray 429 says little about the rate
+	}
 	if !a.lastCut.IsZero() && now.Sub(a.lastCut) < adaptiveCutEvery {
 		return // the 429s of one burst are one signal
 	}
@@ -75,17 +90,19 @@ func (a *Adaptive) Observe(status int) {
 		// about the rate the system accepts.
 		next = max(l/2, min(next, adaptiveBackoff*l))
 	}
-	a.set(now, max(adaptiveMinRate, next))
+	a.set(now, max(adaptiveMinRate, a.peak/2, next))
 	a.lastCut, a.lastUp = now, now
 }
 
 // roll moves the one-second windows forward.
 func (a *Adaptive) roll(now time.Time) {
 	for now.Sub(a.winStart) >= time.Second {
+		a.peak = max(a.peak*0.995, float64(a.cur))
 		a.prev, a.cur = a.cur, 0
+		a.prevRefused, a.refused = a.refused, 0
 		a.winStart = a.winStart.Add(time.Second)
 		if now.Sub(a.winStart) >= time.Second { // idle for more than a window
-			a.prev, a.winStart = 0, now
+			a.prev, a.prevRefused, a.winStart = 0, 0, now
 		}
 	}
 }

@@ -22,6 +22,11 @@ func TestAdaptiveLimiter(t *testing.T) {
 		a.Observe(200)
 	}
 	a.Observe(429)
+	if a.Limit() != rate.Inf {
+		t.Fatal("a single 429 cut the rate")
+	}
+	a.Observe(429)
+	a.Observe(429)
 	cut := float64(a.Limit())
 	if cut < 0.9*50 || cut > 50 {
 		t.Fatalf("after the 429: %.1f requests/s, want just under the 50 accepted", cut)
@@ -40,8 +45,29 @@ func TestAdaptiveLimiter(t *testing.T) {
 		t.Fatalf("no increase without 429s: %.1f after %.1f", raised, cut)
 	}
 	now = now.Add(time.Second)
-	a.Observe(429)
+	for range 3 {
+		a.Observe(429)
+	}
 	if float64(a.Limit()) >= raised {
 		t.Fatalf("the next 429 did not cut: %.1f", float64(a.Limit()))
+	}
+}
+
+// A system that refuses a share of calls at random, whatever the rate,
+// does not drive the rate down for ever: cuts stop at half the peak of
+// what it accepted.
+func TestAdaptiveLimiterIgnoresRandomRefusals(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	a := NewAdaptive(func() time.Time { return now })
+	for i := range 6000 { // a minute at 100 answers a second, one in five a 429
+		now = now.Add(10 * time.Millisecond)
+		if i%5 == 0 {
+			a.Observe(429)
+		} else {
+			a.Observe(200)
+		}
+	}
+	if l := float64(a.Limit()); l < 30 {
+		t.Fatalf("random 429s drove the rate down to %.1f requests/s", l)
 	}
 }
