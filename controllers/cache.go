@@ -21,10 +21,21 @@ func ClientOptions() client.Options {
 // operator's memory does not grow with the history of finished requests
 // (up to 256 KiB of results each). Nothing reads results from the cache:
 // the request reconciler reads requests uncached.
-func CacheOptions() cache.Options {
-	return cache.Options{ByObject: map[client.Object]cache.ByObject{
+//
+// namespaces, when any, are the only namespaces watched (--watch-namespaces):
+// a namespaced install, whose rights are Roles in those namespaces, then
+// lists and watches nothing at the cluster scope.
+func CacheOptions(namespaces ...string) cache.Options {
+	o := cache.Options{ByObject: map[client.Object]cache.ByObject{
 		&v1alpha1.CustomerSyncRequest{}: {Transform: trimRequest},
 	}}
+	for _, ns := range namespaces {
+		if o.DefaultNamespaces == nil {
+			o.DefaultNamespaces = map[string]cache.Config{}
+		}
+		o.DefaultNamespaces[ns] = cache.Config{}
+	}
+	return o
 }
 
 func trimRequest(obj any) (any, error) {

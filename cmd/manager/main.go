@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"flag"
 	"os"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -45,6 +46,7 @@ func main() {
 		gracePeriod          time.Duration
 		webhookAddr          string
 		pprofAddr            string
+		watchNamespaces      string
 		opts                 controllers.Options
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080",
@@ -69,6 +71,9 @@ func main() {
 		"Address the webhook receiver (POST /hooks/{namespace}/{mapping}) binds to; 0 disables it.")
 	flag.StringVar(&pprofAddr, "pprof-bind-address", "0",
 		"Address Go's pprof endpoints (/debug/pprof/) bind to, for profiling; 0 disables them. Never expose it.")
+	flag.StringVar(&watchNamespaces, "watch-namespaces", "",
+		"Comma-separated namespaces whose mappings and requests the manager serves; empty serves all. "+
+			"With a list the manager needs rights in those namespaces only (Roles, no ClusterRole).")
 	opts.BindFlags(flag.CommandLine)
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
@@ -103,7 +108,7 @@ func main() {
 		LeaderElectionNamespace:       leaseNamespace,
 		GracefulShutdownTimeout:       &gracePeriod,
 		PprofBindAddress:              pprofAddr,
-		Cache:                         controllers.CacheOptions(),
+		Cache:                         controllers.CacheOptions(splitList(watchNamespaces)...),
 		Client:                        controllers.ClientOptions(),
 	})
 	if err != nil {
@@ -118,6 +123,7 @@ func main() {
 
 	if err := mgr.Add(receiver.New(receiver.Options{
 		Addr: webhookAddr, Client: mgr.GetClient(), Logger: ctrl.Log.WithName("webhook-receiver"),
+		Namespaces: splitList(watchNamespaces),
 		// Flush or answer every held delivery before the manager's deadline.
 		ShutdownTimeout: min(receiver.DefaultShutdownTimeout, gracePeriod*2/3),
 	})); err != nil {
@@ -152,4 +158,15 @@ func exitAfterGrace(ctx context.Context, grace time.Duration) {
 	time.Sleep(grace + time.Second)
 	ctrl.Log.WithName("setup").Info("the stop did not finish within the grace period; exiting", "gracePeriod", grace.String())
 	os.Exit(1)
+}
+
+// splitList reads a comma-separated flag value; empty items are dropped.
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }

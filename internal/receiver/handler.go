@@ -82,6 +82,9 @@ func parsePath(p string) (types.NamespacedName, bool) {
 // lookup returns the mapping if it exists and has a webhook trigger, nil if
 // not, and an error only when the cache cannot answer.
 func (r *Receiver) lookup(ctx context.Context, key types.NamespacedName) (*v1alpha1.CustomerMapping, error) {
+	if len(r.opts.Namespaces) > 0 && !slices.Contains(r.opts.Namespaces, key.Namespace) {
+		return nil, nil // not served here: the cache does not watch it
+	}
 	m := &v1alpha1.CustomerMapping{}
 	if err := r.opts.Client.Get(ctx, key, m); err != nil {
 		if apierrors.IsNotFound(err) {

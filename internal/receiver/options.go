@@ -59,6 +59,9 @@ type Options struct {
 	// MaxRememberedSignatures bounds how many accepted signatures are kept
 	// to refuse replays.
 	MaxRememberedSignatures int
+	// Namespaces, when set, are the only namespaces served (the manager's
+	// --watch-namespaces); deliveries for others get 404.
+	Namespaces []string
 	// Logger receives the receiver's logs.
 	Logger logr.Logger
 	// Now is the clock, for tests.
