@@ -2,6 +2,7 @@ package install_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -32,7 +33,7 @@ var valuesCases = []struct {
 	}},
 	{"all", "values-all.yaml", map[string]int{
 		"ServiceAccount": 1, "ClusterRole": 3, "ClusterRoleBinding": 2, "Role": 1, "RoleBinding": 1,
-		"Service": 2, "Deployment": 1, "ServiceMonitor": 1,
+		"Service": 2, "Deployment": 1, "ServiceMonitor": 1, "PodDisruptionBudget": 1,
 	}},
 	{"minimal", "values-minimal.yaml", map[string]int{
 		"ClusterRole": 1, "ClusterRoleBinding": 1, "Deployment": 1,
@@ -135,6 +136,26 @@ func TestChartValuesReachTheManager(t *testing.T) {
 	}
 	if *d.Spec.Replicas != 2 {
 		t.Errorf("replicas %d", *d.Spec.Replicas)
+	}
+	// What an operator of the operator sets first: a proxy, a CA bundle,
+	// spread and a disruption budget, rollbacks.
+	if len(c.Env) != 1 || c.Env[0].Name != "HTTPS_PROXY" || len(c.VolumeMounts) != 1 || len(d.Spec.Template.Spec.Volumes) != 1 {
+		t.Errorf("env %v, mounts %v, volumes %v", c.Env, c.VolumeMounts, d.Spec.Template.Spec.Volumes)
+	}
+	if len(d.Spec.Template.Spec.TopologySpreadConstraints) != 1 || *d.Spec.RevisionHistoryLimit != 3 {
+		t.Errorf("topologySpreadConstraints %v, revisionHistoryLimit %d", d.Spec.Template.Spec.TopologySpreadConstraints, *d.Spec.RevisionHistoryLimit)
+	}
+	if sc := d.Spec.Template.Spec.SecurityContext; sc.RunAsUser == nil || *sc.RunAsUser != 65532 || sc.RunAsGroup == nil || *sc.RunAsGroup != 65532 {
+		t.Errorf("pod securityContext %+v, want the nonroot user and group stated", sc)
+	}
+	pdb := only(t, objs, "PodDisruptionBudget")
+	if v, _, _ := unstructured.NestedFieldNoCopy(pdb.Object, "spec", "minAvailable"); fmt.Sprint(v) != "1" {
+		t.Errorf("PodDisruptionBudget %v", pdb.Object["spec"])
+	}
+	sm := only(t, objs, "ServiceMonitor")
+	eps, _, _ := unstructured.NestedSlice(sm.Object, "spec", "endpoints")
+	if len(eps) != 1 || eps[0].(map[string]any)["honorLabels"] != true {
+		t.Errorf("ServiceMonitor endpoints %v, want honorLabels so the namespace label is not renamed", eps)
 	}
 	ports := map[string]int32{}
 	for _, p := range c.Ports {
