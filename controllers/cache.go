@@ -2,11 +2,24 @@ package controllers
 
 import (
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
 )
+
+// Scope is what one manager serves.
+type Scope struct {
+	// Namespaces, when any, are the only namespaces watched
+	// (--watch-namespaces): a namespaced install, whose rights are Roles in
+	// those namespaces, lists and watches nothing at the cluster scope.
+	Namespaces []string
+	// Selector, when set, selects the mappings and requests of this shard
+	// (--watch-label-selector, on the LabelShard label): other shards'
+	// objects are neither cached nor touched.
+	Selector labels.Selector
+}
 
 // ClientOptions are the options the manager's client needs: Secrets and
 // ConfigMaps are never read from the cache, so only the ones mappings name
@@ -22,14 +35,13 @@ func ClientOptions() client.Options {
 // (up to 256 KiB of results each). Nothing reads results from the cache:
 // the request reconciler reads requests uncached.
 //
-// namespaces, when any, are the only namespaces watched (--watch-namespaces):
-// a namespaced install, whose rights are Roles in those namespaces, then
-// lists and watches nothing at the cluster scope.
-func CacheOptions(namespaces ...string) cache.Options {
+// The scope narrows what the manager serves.
+func CacheOptions(s Scope) cache.Options {
 	o := cache.Options{ByObject: map[client.Object]cache.ByObject{
-		&v1alpha1.CustomerSyncRequest{}: {Transform: trimRequest},
+		&v1alpha1.CustomerSyncRequest{}: {Transform: trimRequest, Label: s.Selector},
+		&v1alpha1.CustomerMapping{}:     {Label: s.Selector},
 	}}
-	for _, ns := range namespaces {
+	for _, ns := range s.Namespaces {
 		if o.DefaultNamespaces == nil {
 			o.DefaultNamespaces = map[string]cache.Config{}
 		}

@@ -61,7 +61,7 @@ func (r *CustomerMappingReconciler) poll(ctx context.Context, m *v1alpha1.Custom
 			ObjectMeta: metav1.ObjectMeta{
 				Namespace:    m.Namespace,
 				GenerateName: receiver.GenerateName(m.Name, v1alpha1.TriggerPolling),
-				Labels:       receiver.Labels(m.Name, v1alpha1.TriggerPolling),
+				Labels:       receiver.LabelsFor(m, v1alpha1.TriggerPolling),
 			},
 			Spec: v1alpha1.CustomerSyncRequestSpec{
 				MappingRef:              v1alpha1.LocalObjectReference{Name: m.Name},

@@ -74,7 +74,7 @@ func startManagerWithLogger(t testing.TB, opts controllers.Options, logger logr.
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
 		Logger:                 logger,
-		Cache:                  controllers.CacheOptions(),
+		Cache:                  controllers.CacheOptions(controllers.Scope{}),
 		Client:                 controllers.ClientOptions(),
 		// Each test starts its own manager; names repeat across them.
 		Controller: config.Controller{SkipNameValidation: ptr.To(true)},

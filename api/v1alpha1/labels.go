@@ -26,6 +26,11 @@ const (
 
 	TriggerWebhook = "webhook"
 	TriggerPolling = "polling"
+
+	// LabelShard assigns a mapping, and the requests made for it, to the
+	// operator shard whose --watch-label-selector selects it (as Flux's
+	// sharding.fluxcd.io/key does).
+	LabelShard = "sharding.customersync.io/key"
 )
 
 // AnnotationRequestedAt asks for a reconcile now, as Flux's

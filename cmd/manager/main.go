@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -47,6 +48,8 @@ func main() {
 		webhookAddr          string
 		pprofAddr            string
 		watchNamespaces      string
+		watchSelector        string
+		leaderElectionID     string
 		opts                 controllers.Options
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080",
@@ -74,6 +77,10 @@ func main() {
 	flag.StringVar(&watchNamespaces, "watch-namespaces", "",
 		"Comma-separated namespaces whose mappings and requests the manager serves; empty serves all. "+
 			"With a list the manager needs rights in those namespaces only (Roles, no ClusterRole).")
+	flag.StringVar(&watchSelector, "watch-label-selector", "",
+		"Serve only the mappings and requests this label selector selects, e.g. 'sharding.customersync.io/key in (shard1)': one shard of several.")
+	flag.StringVar(&leaderElectionID, "leader-elect-id", "customer-sync-operator.sync.customersync.io",
+		"Name of the leader election Lease; give each shard its own.")
 	opts.BindFlags(flag.CommandLine)
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
@@ -85,6 +92,15 @@ func main() {
 	var tlsOpts []func(*tls.Config)
 	if !enableHTTP2 {
 		tlsOpts = append(tlsOpts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
+	}
+	scope := controllers.Scope{Namespaces: splitList(watchNamespaces)}
+	if watchSelector != "" {
+		sel, err := labels.Parse(watchSelector)
+		if err != nil {
+			setupLog.Error(err, "invalid --watch-label-selector")
+			os.Exit(1)
+		}
+		scope.Selector = sel
 	}
 	metricsOpts := metricsserver.Options{
 		BindAddress:   metricsAddr,
@@ -100,7 +116,7 @@ func main() {
 		Metrics:                       metricsOpts,
 		HealthProbeBindAddress:        probeAddr,
 		LeaderElection:                enableLeaderElection,
-		LeaderElectionID:              "customer-sync-operator.sync.customersync.io",
+		LeaderElectionID:              leaderElectionID,
 		LeaderElectionReleaseOnCancel: true,
 		LeaseDuration:                 &leaseDuration,
 		RenewDeadline:                 &renewDeadline,
@@ -108,7 +124,7 @@ func main() {
 		LeaderElectionNamespace:       leaseNamespace,
 		GracefulShutdownTimeout:       &gracePeriod,
 		PprofBindAddress:              pprofAddr,
-		Cache:                         controllers.CacheOptions(splitList(watchNamespaces)...),
+		Cache:                         controllers.CacheOptions(scope),
 		Client:                        controllers.ClientOptions(),
 	})
 	if err != nil {

@@ -34,6 +34,16 @@ func Labels(mapping, trigger string) map[string]string {
 	return l
 }
 
+// LabelsFor are Labels plus the mapping's shard label, so that a triggered
+// request is served by its mapping's shard.
+func LabelsFor(m *v1alpha1.CustomerMapping, trigger string) map[string]string {
+	l := Labels(m.Name, trigger)
+	if v, ok := m.Labels[v1alpha1.LabelShard]; ok {
+		l[v1alpha1.LabelShard] = v
+	}
+	return l
+}
+
 // maxGenerateName is how long a generateName prefix may be: the API server
 // cuts prefixes to 58 characters before adding its 5 random ones.
 const maxGenerateName = 58

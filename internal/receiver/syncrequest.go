@@ -61,6 +61,14 @@ func (r *Receiver) createSyncRequest(ctx context.Context, mapping types.Namespac
 	ctx, cancel := context.WithTimeout(ctx, createTimeout)
 	defer cancel()
 	req := newSyncRequest(mapping, ttl, ids)
+	// The request goes to its mapping's shard (a mapping deleted meanwhile
+	// leaves it unlabelled; it then waits for a mapping of that name).
+	m := &v1alpha1.CustomerMapping{}
+	if err := r.opts.Client.Get(ctx, mapping, m); err == nil {
+		if v, ok := m.Labels[v1alpha1.LabelShard]; ok {
+			req.Labels[v1alpha1.LabelShard] = v
+		}
+	}
 	if err := r.opts.Client.Create(ctx, req); err != nil {
 		if permanent(err) {
 			return fmt.Errorf("%w: %w", errPermanent, err)
