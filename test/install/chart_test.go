@@ -28,12 +28,12 @@ var valuesCases = []struct {
 	kinds map[string]int
 }{
 	{"default", "", map[string]int{
-		"ServiceAccount": 1, "ClusterRole": 3, "ClusterRoleBinding": 2, "Role": 1, "RoleBinding": 1,
+		"ServiceAccount": 1, "ClusterRole": 5, "ClusterRoleBinding": 2, "Role": 1, "RoleBinding": 1,
 		"Service": 2, "Deployment": 1,
 	}},
 	{"all", "values-all.yaml", map[string]int{
-		"ServiceAccount": 1, "ClusterRole": 3, "ClusterRoleBinding": 2, "Role": 1, "RoleBinding": 1,
-		"Service": 2, "Deployment": 1, "ServiceMonitor": 1, "PodDisruptionBudget": 1,
+		"ServiceAccount": 1, "ClusterRole": 5, "ClusterRoleBinding": 2, "Role": 1, "RoleBinding": 1,
+		"Service": 2, "Deployment": 1, "ServiceMonitor": 1, "PodDisruptionBudget": 1, "NetworkPolicy": 1,
 	}},
 	{"minimal", "values-minimal.yaml", map[string]int{
 		"ClusterRole": 1, "ClusterRoleBinding": 1, "Deployment": 1,

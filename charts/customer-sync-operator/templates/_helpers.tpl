@@ -9,7 +9,10 @@ Names and labels shared by every template.
 
 {{/*
 The prefix of every object name: fullnameOverride, else release-chart,
-without repeating the chart name when the release already contains it.
+without repeating the chart name when the release already contains it, nor
+doubling a release named as the chart's start ("customer-sync" gives
+customer-sync-operator's objects the name "customer-sync", not
+"customer-sync-customer-sync-operator").
 Kept to 52 characters so that suffixes such as "-metrics-auth" still fit
 the 63 characters of a label value.
 */}}
@@ -18,7 +21,7 @@ the 63 characters of a label value.
 {{- .Values.fullnameOverride | trunc 52 | trimSuffix "-" }}
 {{- else }}
 {{- $name := default .Chart.Name .Values.nameOverride }}
-{{- if contains $name .Release.Name }}
+{{- if or (contains $name .Release.Name) (hasPrefix .Release.Name $name) }}
 {{- .Release.Name | trunc 52 | trimSuffix "-" }}
 {{- else }}
 {{- printf "%s-%s" .Release.Name $name | trunc 52 | trimSuffix "-" }}
