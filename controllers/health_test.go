@@ -15,6 +15,7 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
 	"github.com/customersync/customer-sync-operator/internal/simulator/fault"
@@ -204,4 +205,48 @@ func toLua(L *lua.LState, v any) lua.LValue {
 		return t
 	}
 	return lua.LString(fmt.Sprint(v))
+}
+
+// The state gauges follow the objects: a Ready mapping reads 1, one that
+// cannot connect 0 with its reason, and finished requests count by phase.
+func TestStateGauges(t *testing.T) {
+	w := newWorld(t, seedData())
+	startManager(t, testOptions())
+	w.create(w.sampleMapping(sample))
+	w.mappingCondition(mapping, v1alpha1.ConditionReady, metav1.ConditionTrue)
+	broken := w.sampleMapping(sample)
+	broken.Name = "broken"
+	broken.Spec.Source.CredentialsSecretRef.Name = "missing"
+	w.create(broken)
+	w.mappingCondition("broken", v1alpha1.ConditionReady, metav1.ConditionFalse)
+	w.create(w.request("counted", mapping, janeID))
+	w.finished("counted", 30*time.Second)
+	w.eventually(10*time.Second, "the gauges", func() (bool, error) {
+		families, err := ctrlmetrics.Registry.Gather()
+		if err != nil {
+			return false, err
+		}
+		var ready, notReady, complete bool
+		for _, f := range families {
+			for _, m := range f.GetMetric() {
+				l := map[string]string{}
+				for _, p := range m.GetLabel() {
+					l[p.GetName()] = p.GetValue()
+				}
+				if l["namespace"] != w.ns {
+					continue
+				}
+				v := m.GetGauge().GetValue()
+				switch {
+				case f.GetName() == "customersync_mapping_ready" && l["mapping"] == mapping && v == 1:
+					ready = true
+				case f.GetName() == "customersync_mapping_ready" && l["mapping"] == "broken" && v == 0 && l["reason"] == v1alpha1.ReasonCredentialsNotFound:
+					notReady = true
+				case f.GetName() == "customersync_requests" && l["phase"] == v1alpha1.PhaseComplete && v == 1:
+					complete = true
+				}
+			}
+		}
+		return ready && notReady && complete, nil
+	})
 }

@@ -99,6 +99,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 			return fingerprints.New(mgr.GetClient(), mgr.GetAPIReader(), m.Namespace, m.Name, owner)
 		},
 	}
+	serveState(mgr.GetClient())
 	rec := mgr.GetEventRecorder("customer-sync-operator")
 	if err := (&CustomerMappingReconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Runtimes: runtimes, Recorder: rec, RetryInterval: opts.MappingRetryInterval,
