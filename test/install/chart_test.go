@@ -2,6 +2,7 @@ package install_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -377,5 +378,35 @@ func TestHelmInstallUpgradeUninstall(t *testing.T) {
 		if err := e.Client.Get(t.Context(), client.ObjectKey{Name: p + ".sync.customersync.io"}, crd); err != nil {
 			t.Errorf("CRD %s gone after uninstall: %v", p, err)
 		}
+	}
+}
+
+// The alerts and the dashboard ship verbatim: the PrometheusRule holds the
+// groups of files/alerts.yaml (their {{ $labels }} untouched by helm), and
+// the ConfigMap a dashboard Grafana's sidecar loads.
+func TestChartShipsAlertsAndDashboard(t *testing.T) {
+	objs := renderChart(t, "customer-sync-operator", "monitoring", "",
+		"--set", "prometheusRule.enabled=true", "--set", "grafanaDashboard.enabled=true")
+	rule := only(t, objs, "PrometheusRule")
+	groups, _, _ := unstructured.NestedSlice(rule.Object, "spec", "groups")
+	if len(groups) != 1 {
+		t.Fatalf("PrometheusRule groups %v", groups)
+	}
+	rules, _ := groups[0].(map[string]any)["rules"].([]any)
+	if len(rules) < 5 {
+		t.Fatalf("%d rules", len(rules))
+	}
+	ann, _ := rules[0].(map[string]any)["annotations"].(map[string]any)
+	if s, _ := ann["summary"].(string); !strings.Contains(s, "{{ $labels.mapping }}") {
+		t.Errorf("an alert's template was rendered by helm: %q", s)
+	}
+	cm := only(t, objs, "ConfigMap")
+	if cm.GetLabels()["grafana_dashboard"] != "1" {
+		t.Errorf("dashboard ConfigMap labels %v", cm.GetLabels())
+	}
+	data, _, _ := unstructured.NestedStringMap(cm.Object, "data")
+	var dash map[string]any
+	if err := json.Unmarshal([]byte(data["customer-sync-operator.json"]), &dash); err != nil || dash["uid"] != "customer-sync-operator" {
+		t.Errorf("dashboard JSON: %v", err)
 	}
 }
