@@ -3,7 +3,6 @@ package controllers_test
 import (
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
@@ -55,16 +54,5 @@ func TestNamespacedInstallWithRolesOnly(t *testing.T) {
 	if p.said("forbidden") {
 		t.Error("the namespaced manager hit a forbidden call")
 	}
-	start := time.Now()
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- p.cmd.Wait() }()
-	select {
-	case <-exited:
-		t.Logf("stopped %s after SIGTERM", time.Since(start).Round(10*time.Millisecond))
-	case <-time.After(15 * time.Second):
-		t.Fatal("the manager did not stop within 15s of SIGTERM")
-	}
+	stopsOnSIGTERM(t, p)
 }

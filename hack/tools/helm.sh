@@ -15,23 +15,8 @@ if [[ -x $bin ]] && [[ $("$bin" version --template '{{.Version}}' 2>/dev/null) =
 	exit 0
 fi
 
-# One build at a time: parallel runs on a fresh machine (make test and make
-# demo at once) wait for the first build instead of each building the same
-# cache; whoever waited finds the result and is done.
-lock() {
-	if command -v flock >/dev/null; then
-		exec 9>"$1.lock"
-		if ! flock -n 9; then
-			echo "waiting for another build of $1" >&2
-			flock 9
-		fi
-	fi
-}
-# progress prints a line every 30 seconds while a long build runs.
-progress() {
-	(while sleep 30; do echo "  still building $1 ($((SECONDS - $2))s)" >&2; done) &
-	ticker=$!
-}
+# shellcheck source=../lib/build-lock.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/build-lock.sh"
 
 mkdir -p "$cache"
 lock "$cache"

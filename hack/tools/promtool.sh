@@ -11,20 +11,18 @@ if [[ -x $bin ]]; then
 	exit 0
 fi
 
+# shellcheck source=../lib/build-lock.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/build-lock.sh"
 mkdir -p "$cache"
-# One build at a time; whoever waited finds the result.
-if command -v flock >/dev/null; then
-	exec 9>"$cache.lock"
-	flock -n 9 || { echo "waiting for another build of promtool" >&2; flock 9; }
-fi
+lock "$cache"
 if [[ -x $bin ]]; then
-	echo "$bin"
+	echo "$bin" # built while we waited
 	exit 0
 fi
 tmp=$(mktemp -d "$cache/.build.XXXXXX")
-(while sleep 30; do echo "  still building promtool ${PROMETHEUS_VERSION} (${SECONDS}s)" >&2; done) &
-ticker=$!
-trap 'rm -rf "$tmp"; kill "$ticker" 2>/dev/null' EXIT
+ticker=
+trap 'rm -rf "$tmp"; [[ -z $ticker ]] || kill "$ticker" 2>/dev/null' EXIT
+progress "promtool ${PROMETHEUS_VERSION}" "$SECONDS"
 cd "$tmp" # outside any module
 echo "building promtool ${PROMETHEUS_VERSION} into $cache (first time only, a few minutes)" >&2
 GOFLAGS=-buildvcs=false GOBIN="$tmp" CGO_ENABLED=0 \

@@ -227,18 +227,28 @@ func (s *Server) findBatch(id string) *simBatch {
 	return nil
 }
 
-func (s *Server) getBatch(w http.ResponseWriter, r *http.Request) {
+// pathBatch is the batch the path names, moved along its life; nil when
+// the request was answered (unauthorized, unknown batch).
+func (s *Server) pathBatch(w http.ResponseWriter, r *http.Request) *simBatch {
 	if !s.authorized(w, r) {
-		return
+		return nil
 	}
 	s.mu.Lock()
 	b := s.findBatch(r.PathValue("id"))
 	s.mu.Unlock()
 	if b == nil {
 		writeAPIError(w, http.StatusNotFound, "No batch found with id '"+r.PathValue("id")+"'.", "invalid_request_error", "id", "")
-		return
+		return nil
 	}
 	s.advance(b)
+	return b
+}
+
+func (s *Server) getBatch(w http.ResponseWriter, r *http.Request) {
+	b := s.pathBatch(w, r)
+	if b == nil {
+		return
+	}
 	s.mu.Lock()
 	out := batchJSON(b)
 	s.mu.Unlock()
@@ -278,17 +288,10 @@ func (s *Server) listBatches(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) cancelBatch(w http.ResponseWriter, r *http.Request) {
-	if !s.authorized(w, r) {
-		return
-	}
-	s.mu.Lock()
-	b := s.findBatch(r.PathValue("id"))
-	s.mu.Unlock()
+	b := s.pathBatch(w, r)
 	if b == nil {
-		writeAPIError(w, http.StatusNotFound, "No batch found with id '"+r.PathValue("id")+"'.", "invalid_request_error", "id", "")
 		return
 	}
-	s.advance(b)
 	s.mu.Lock()
 	if b.status == "validating" || b.status == "in_progress" {
 		s.mu.Unlock()
