@@ -44,6 +44,19 @@ func (f *fakeFlow) callsFor(id string) int {
 	return f.calls[id]
 }
 
+// fakeWorld runs a manager whose mappings all run flow, with the sample
+// mapping created and Ready.
+func fakeWorld(t *testing.T, flow syncer.Flow) *world {
+	t.Helper()
+	opts := testOptions()
+	opts.BuildFlow = func(syncer.Inputs) (syncer.Flow, error) { return flow, nil }
+	w := newWorld(t, nil)
+	startManager(t, opts)
+	w.create(w.sampleMapping(sample))
+	w.mappingCondition(mapping, v1alpha1.ConditionReady, metav1.ConditionTrue)
+	return w
+}
+
 // The request reconciler through the Flow seam: a transient failure is
 // retried durably (a second attempt), a permanent one is recorded with its
 // reason once, and the request ends PartiallySucceeded.
@@ -57,12 +70,7 @@ func TestRequestReconcilerThroughAFakeFlow(t *testing.T) {
 		}
 		return syncer.Outcome{ID: id, Action: v1alpha1.ActionCreated, DestinationID: "d-" + id}
 	}}
-	opts := testOptions()
-	opts.BuildFlow = func(syncer.Inputs) (syncer.Flow, error) { return flow, nil }
-	w := newWorld(t, nil)
-	startManager(t, opts)
-	w.create(w.sampleMapping(sample))
-	w.mappingCondition(mapping, v1alpha1.ConditionReady, metav1.ConditionTrue)
+	w := fakeWorld(t, flow)
 	w.create(w.request("scripted", mapping, "flaky", "broken", "fine"))
 	csr := w.finished("scripted", 30*time.Second)
 
@@ -110,12 +118,7 @@ func TestStatusStaysWithinItsBudget(t *testing.T) {
 		}
 		return syncer.Outcome{ID: id, Action: v1alpha1.ActionFailed, Reason: reason, Message: long + long}
 	}}
-	opts := testOptions()
-	opts.BuildFlow = func(syncer.Inputs) (syncer.Flow, error) { return flow, nil }
-	w := newWorld(t, nil)
-	startManager(t, opts)
-	w.create(w.sampleMapping(sample))
-	w.mappingCondition(mapping, v1alpha1.ConditionReady, metav1.ConditionTrue)
+	w := fakeWorld(t, flow)
 	req := w.request("worst-case", mapping, ids...)
 	req.Spec.DryRun = true
 	w.create(req)
@@ -174,12 +177,7 @@ func TestWindowHasNoBarrierAndAWatermark(t *testing.T) {
 		}
 		return syncer.Outcome{ID: id, Action: v1alpha1.ActionCreated, DestinationID: "d-" + id}
 	}}
-	opts := testOptions()
-	opts.BuildFlow = func(syncer.Inputs) (syncer.Flow, error) { return flow, nil }
-	w := newWorld(t, nil)
-	startManager(t, opts)
-	w.create(w.sampleMapping(sample))
-	w.mappingCondition(mapping, v1alpha1.ConditionReady, metav1.ConditionTrue)
+	w := fakeWorld(t, flow)
 	w.create(w.request("held", mapping, ids...))
 	w.eventually(30*time.Second, "every other record synced", func() (bool, error) {
 		flow.mu.Lock()

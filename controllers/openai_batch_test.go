@@ -1,7 +1,6 @@
 package controllers_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -88,14 +87,7 @@ func batchSeedScenarios(t *testing.T, api v1alpha1.OpenAIAPI) {
 			jane = r
 		}
 	}
-	want, err := simopenai.ExpectedContent(jane.Messages, jane.ResponseFormat)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var answer map[string]string
-	if err := json.Unmarshal([]byte(want), &answer); err != nil {
-		t.Fatal(err)
-	}
+	answer := expectedAnswer(t, jane)
 	c := w.customer("158056")
 	if got, _ := customField(c, "Known To Film"); c.Comment != answer["Comment"] || got != answer["Known To Film"] {
 		t.Errorf("customer %+v, want the batch's answer %v", c, answer)

@@ -80,6 +80,20 @@ func (w *aiWorld) chatCalls() int64 {
 	return int64(len(w.ai.ChatRequests(0)))
 }
 
+// expectedAnswer is the simulator's answer to a recorded call, by field.
+func expectedAnswer(t *testing.T, call simopenai.ChatRequest) map[string]string {
+	t.Helper()
+	want, err := simopenai.ExpectedContent(call.Messages, call.ResponseFormat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var answer map[string]string
+	if err := json.Unmarshal([]byte(want), &answer); err != nil {
+		t.Fatal(err)
+	}
+	return answer
+}
+
 func (w *aiWorld) customer(id string) ipaas.Customer {
 	c, ok := w.ip.Customer(id)
 	if !ok {
@@ -121,14 +135,7 @@ func enrichmentFillsOnce(t *testing.T, api v1alpha1.OpenAIAPI, route string) {
 		t.Fatalf("%d chat requests recorded", len(calls))
 	}
 	call := calls[0]
-	want, err := simopenai.ExpectedContent(call.Messages, call.ResponseFormat)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var answer map[string]string
-	if err := json.Unmarshal([]byte(want), &answer); err != nil {
-		t.Fatal(err)
-	}
+	answer := expectedAnswer(t, call)
 	c := w.customer("158056")
 	if c.Comment != answer["Comment"] {
 		t.Errorf("comment = %q, want the model's %q", c.Comment, answer["Comment"])
