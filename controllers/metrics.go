@@ -29,8 +29,8 @@ var (
 	}, []string{"namespace", "mapping"})
 	modelCalls = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "customersync_openai_calls_total",
-		Help: "Model calls made for mappings to OpenAI, by mode: direct, or batch (a Batch API line).",
-	}, []string{"namespace", "mapping", "mode"})
+		Help: "Model calls made for mappings to OpenAI, by mode (direct, or batch: a Batch API line) and outcome (Answered; Refused, Truncated, ContentFiltered, InvalidAnswer; or the error's kind: RateLimited, QuotaExceeded, Unavailable, Timeout, ...).",
+	}, []string{"namespace", "mapping", "mode", "outcome"})
 	tokens = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "customersync_openai_tokens_total",
 		Help: "OpenAI tokens billed, by mapping, kind (input, cached_input, output) and mode (direct, batch; batch tokens cost half).",

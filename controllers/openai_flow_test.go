@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -230,6 +231,9 @@ func TestEnrichmentFailureScenarios(t *testing.T) {
 	if strings.Contains(res.Message, openaiKey) {
 		t.Fatal("the API key leaked into status")
 	}
+	if n := metricSum(t, "customersync_openai_calls_total", "namespace", w.ns, "outcome", "QuotaExceeded"); n != 1 {
+		t.Errorf("%v calls counted QuotaExceeded, want 1", n)
+	}
 	w.ai.SetQuotaExhausted(false)
 
 	// rate_limit_exceeded is retried after retry-after, then succeeds.
@@ -317,6 +321,9 @@ func TestRefusalFailsWithoutWriting(t *testing.T) {
 	if u := csr.Status.OpenAI; u == nil || u.ModelCalls != 1 {
 		t.Errorf("usage = %+v, want the billed call counted", u)
 	}
+	if n := metricSum(t, "customersync_openai_calls_total", "namespace", w.ns, "outcome", v1alpha1.ReasonRefused); n != 1 {
+		t.Errorf("%v calls counted Refused, want 1", n)
+	}
 }
 
 func TestAzureOpenAIConfiguration(t *testing.T) {
@@ -344,7 +351,7 @@ func TestModelUsageMatchesTheCallsMade(t *testing.T) {
 	if err := w.ip.SetFaults(fault.Config{Paths: []string{ipaas.RouteUpdateCustomer}, ErrorRate: 1, ErrorStatus: 503}); err != nil {
 		t.Fatal(err)
 	}
-	callsBefore := metricSum(t, "customersync_openai_calls_total", w.ns)
+	callsBefore := metricSum(t, "customersync_openai_calls_total", "namespace", w.ns)
 	req := w.request("always-retried", requestMap, customerNo)
 	req.Spec.BackoffLimit = ptr.To(int32(2))
 	w.create(req)
@@ -361,8 +368,11 @@ func TestModelUsageMatchesTheCallsMade(t *testing.T) {
 	if u := csr.Status.OpenAI; u == nil || u.ModelCalls != made {
 		t.Errorf("status.openAI = %+v, want %d model calls", csr.Status.OpenAI, made)
 	}
-	if got := metricSum(t, "customersync_openai_calls_total", w.ns) - callsBefore; got != float64(made) {
+	if got := metricSum(t, "customersync_openai_calls_total", "namespace", w.ns) - callsBefore; got != float64(made) {
 		t.Errorf("customersync_openai_calls_total rose by %v, want %d", got, made)
+	}
+	if got := metricSum(t, "customersync_openai_calls_total", "namespace", w.ns, "outcome", "Answered"); got != float64(made) {
+		t.Errorf("%v calls counted Answered, want %d: each was answered, the write-back failed", got, made)
 	}
 	if csr.Status.Processed != 1 || csr.Status.Failed != 1 || csr.Status.Retrying != 0 {
 		t.Errorf("processed %d, failed %d, retrying %d", csr.Status.Processed, csr.Status.Failed, csr.Status.Retrying)
@@ -371,7 +381,9 @@ func TestModelUsageMatchesTheCallsMade(t *testing.T) {
 
 // metricSum adds up a counter's samples for one namespace on the manager's
 // registry.
-func metricSum(t *testing.T, name, ns string) float64 {
+// metricSum sums the series of a counter whose labels include the given
+// ones (pairs of name and value).
+func metricSum(t *testing.T, name string, labels ...string) float64 {
 	t.Helper()
 	families, err := ctrlmetrics.Registry.Gather()
 	if err != nil {
@@ -382,12 +394,16 @@ func metricSum(t *testing.T, name, ns string) float64 {
 		if f.GetName() != name {
 			continue
 		}
+	series:
 		for _, m := range f.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "namespace" && l.GetValue() == ns {
-					sum += m.GetCounter().GetValue()
+			for i := 0; i+1 < len(labels); i += 2 {
+				if !slices.ContainsFunc(m.GetLabel(), func(l *dto.LabelPair) bool {
+					return l.GetName() == labels[i] && l.GetValue() == labels[i+1]
+				}) {
+					continue series
 				}
 			}
+			sum += m.GetCounter().GetValue()
 		}
 	}
 	return sum

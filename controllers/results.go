@@ -173,20 +173,27 @@ func addUsage(csr *v1alpha1.CustomerSyncRequest, mappingName string, u *syncer.U
 		}
 		addTokens(st.Batched, u.Batched)
 	}
-	direct := u.Tokens.ModelCalls - u.Batched.ModelCalls
+	for _, c := range u.Calls {
+		modelCalls.WithLabelValues(csr.Namespace, mappingName, modeOf(c.Batched), c.Outcome).Inc()
+	}
 	for _, m := range []struct {
-		mode  string
-		calls int64
-		t     syncer.Tokens
-	}{{"direct", direct, minus(u.Tokens, u.Batched)}, {"batch", u.Batched.ModelCalls, u.Batched}} {
-		if m.calls == 0 && m.t.TotalTokens == 0 {
+		mode string
+		t    syncer.Tokens
+	}{{"direct", minus(u.Tokens, u.Batched)}, {"batch", u.Batched}} {
+		if m.t.TotalTokens == 0 {
 			continue
 		}
-		modelCalls.WithLabelValues(csr.Namespace, mappingName, m.mode).Add(float64(m.calls))
 		tokens.WithLabelValues(csr.Namespace, mappingName, "input", m.mode).Add(float64(m.t.PromptTokens - m.t.CachedPromptTokens))
 		tokens.WithLabelValues(csr.Namespace, mappingName, "cached_input", m.mode).Add(float64(m.t.CachedPromptTokens))
 		tokens.WithLabelValues(csr.Namespace, mappingName, "output", m.mode).Add(float64(m.t.CompletionTokens))
 	}
+}
+
+func modeOf(batched bool) string {
+	if batched {
+		return "batch"
+	}
+	return "direct"
 }
 
 func addTokens(st *v1alpha1.OpenAITokens, t syncer.Tokens) {

@@ -163,7 +163,7 @@ func (e *enrich) ApplyBatchResult(ctx context.Context, id, fingerprint string, r
 	}
 	var billed *Usage
 	if res.Answer != nil {
-		billed = usageOf(res.Answer, true)
+		billed = usageOf(res.Answer, res.Err, true)
 	}
 	out := attempt(ctx, e.target, id, e.quick, func() Outcome { return e.applyOnce(ctx, id, fingerprint, res, b) })
 	out.Usage = billed.add(out.Usage)

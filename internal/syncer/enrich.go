@@ -313,25 +313,39 @@ func (e *enrich) stored(ctx context.Context, p *pending) (string, error) {
 // complete asks the model and writes the answer back.
 func (e *enrich) complete(ctx context.Context, p *pending, out Outcome) Outcome {
 	ans, err := e.model.Complete(ctx, p.req)
-	out.Usage = usageOf(ans, false)
+	out.Usage = usageOf(ans, err, false)
 	if err != nil {
 		return out.failModel(err)
 	}
 	return e.write(ctx, p, ans, out)
 }
 
-// usageOf is one call's usage; an unusable answer was still billed.
-func usageOf(ans *openai.Answer, batched bool) *Usage {
+// usageOf is one call's usage and outcome; an unusable answer was still
+// billed.
+func usageOf(ans *openai.Answer, err error, batched bool) *Usage {
 	t := Tokens{ModelCalls: 1}
 	if ans != nil {
 		t.PromptTokens, t.CachedPromptTokens = int64(ans.Usage.PromptTokens), int64(ans.Usage.CachedPromptTokens)
 		t.CompletionTokens, t.TotalTokens = int64(ans.Usage.CompletionTokens), int64(ans.Usage.TotalTokens)
 	}
-	u := &Usage{Tokens: t}
+	u := &Usage{Tokens: t, Calls: []Call{{Batched: batched, Outcome: callOutcome(err)}}}
 	if batched {
 		u.Batched = t
 	}
 	return u
+}
+
+func callOutcome(err error) string {
+	if err == nil {
+		return "Answered"
+	}
+	if r := openai.ReasonOf(err); r != "" {
+		return string(r)
+	}
+	if k := connector.KindOf(err); k != "" {
+		return string(k)
+	}
+	return "Error"
 }
 
 // write maps the answer and writes it, with the new fingerprint, back to

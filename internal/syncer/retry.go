@@ -2,6 +2,7 @@ package syncer
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/customersync/customer-sync-operator/internal/connector"
@@ -56,5 +57,6 @@ func (u *Usage) add(v *Usage) *Usage {
 	case v == nil:
 		return u
 	}
-	return &Usage{Tokens: u.Tokens.plus(v.Tokens), Batched: u.Batched.plus(v.Batched)}
+	return &Usage{Tokens: u.Tokens.plus(v.Tokens), Batched: u.Batched.plus(v.Batched),
+		Calls: append(slices.Clip(u.Calls), v.Calls...)}
 }

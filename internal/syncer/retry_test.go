@@ -2,6 +2,7 @@ package syncer
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
 
@@ -13,16 +14,17 @@ import (
 func TestQuickRetriesSumUsageOfEveryTry(t *testing.T) {
 	tries := 0
 	script := []Outcome{
-		{Action: v1alpha1.ActionRetrying, Transient: true, Usage: &Usage{Tokens: Tokens{ModelCalls: 1, PromptTokens: 10, CompletionTokens: 5, TotalTokens: 15}}},
+		{Action: v1alpha1.ActionRetrying, Transient: true, Usage: &Usage{Tokens: Tokens{ModelCalls: 1, PromptTokens: 10, CompletionTokens: 5, TotalTokens: 15}, Calls: []Call{{Outcome: "Unavailable"}}}},
 		{Action: v1alpha1.ActionRetrying, Transient: true}, // failed before the model call
-		{Action: v1alpha1.ActionUpdated, Usage: &Usage{Tokens: Tokens{ModelCalls: 1, PromptTokens: 11, CompletionTokens: 6, TotalTokens: 17}}},
+		{Action: v1alpha1.ActionUpdated, Usage: &Usage{Tokens: Tokens{ModelCalls: 1, PromptTokens: 11, CompletionTokens: 6, TotalTokens: 17}, Calls: []Call{{Outcome: "Answered"}}}},
 	}
 	o := withQuickRetries(context.Background(), 2, func() Outcome { tries++; return script[tries-1] })
 	if tries != 3 || o.Action != v1alpha1.ActionUpdated {
 		t.Fatalf("%d tries, outcome %+v", tries, o)
 	}
-	want := Usage{Tokens: Tokens{ModelCalls: 2, PromptTokens: 21, CompletionTokens: 11, TotalTokens: 32}}
-	if o.Usage == nil || *o.Usage != want {
+	want := Usage{Tokens: Tokens{ModelCalls: 2, PromptTokens: 21, CompletionTokens: 11, TotalTokens: 32},
+		Calls: []Call{{Outcome: "Unavailable"}, {Outcome: "Answered"}}}
+	if o.Usage == nil || !reflect.DeepEqual(*o.Usage, want) {
 		t.Errorf("usage %+v, want %+v", o.Usage, want)
 	}
 }

@@ -80,6 +80,17 @@ func (o Outcome) Failed() bool {
 type Usage struct {
 	Tokens
 	Batched Tokens
+	// Calls are the model calls' outcomes, one per call, for the
+	// calls-by-outcome metric.
+	Calls []Call
+}
+
+// Call is how one model call ended: Answered, an answer's reason
+// (Refused, Truncated, ContentFiltered, InvalidAnswer) or the error's
+// kind (RateLimited, QuotaExceeded, Unavailable, ...).
+type Call struct {
+	Batched bool
+	Outcome string
 }
 
 // Tokens are model calls and their tokens by kind.
