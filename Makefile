@@ -22,6 +22,9 @@ HELM_BUILD := HELM_VERSION=$(HELM_VERSION) hack/tools/helm.sh
 CHART_DIR := charts/customer-sync-operator
 HELM_RELEASE ?= customer-sync-operator
 HELM_NAMESPACE ?= customer-sync-system
+# kube-score, built and cached the same way; the chart tests score the
+# chart's default rendering with it (test/install/kubescore_test.go).
+KUBE_SCORE_BUILD := hack/tools/kube-score.sh
 
 CONTROLLER_GEN := $(GO) tool controller-gen
 
@@ -76,11 +79,11 @@ envtest: ## Build (once, cached) the kube-apiserver and etcd binaries the tests 
 
 .PHONY: test
 test: vet envtest helm ## Run every test against a real API server and the simulators.
-	KUBEBUILDER_ASSETS="$$($(ENVTEST_BUILD))" HELM="$$($(HELM_BUILD))" $(GO) test $(GO_TEST_FLAGS) ./...
+	KUBEBUILDER_ASSETS="$$($(ENVTEST_BUILD))" HELM="$$($(HELM_BUILD))" KUBE_SCORE="$$($(KUBE_SCORE_BUILD))" $(GO) test $(GO_TEST_FLAGS) ./...
 
 .PHONY: test-race
 test-race: envtest helm ## Run the tests with the race detector.
-	KUBEBUILDER_ASSETS="$$($(ENVTEST_BUILD))" HELM="$$($(HELM_BUILD))" $(GO) test -race $(GO_TEST_FLAGS) ./...
+	KUBEBUILDER_ASSETS="$$($(ENVTEST_BUILD))" HELM="$$($(HELM_BUILD))" KUBE_SCORE="$$($(KUBE_SCORE_BUILD))" $(GO) test -race $(GO_TEST_FLAGS) ./...
 
 ##@ Helm
 
@@ -96,6 +99,10 @@ helm-lint: helm ## Lint the chart, with its default values and with every featur
 .PHONY: helm-template
 helm-template: helm ## Render the chart with its default values (HELM_ARGS adds flags, e.g. --values).
 	"$$($(HELM_BUILD))" template $(HELM_RELEASE) $(CHART_DIR) --namespace $(HELM_NAMESPACE) --include-crds $(HELM_ARGS)
+
+.PHONY: kube-score
+kube-score: helm ## Score the chart's default rendering with kube-score; fails on a CRITICAL finding not ignored in the test.
+	HELM="$$($(HELM_BUILD))" KUBE_SCORE="$$($(KUBE_SCORE_BUILD))" $(GO) test ./test/install -run '^TestKubeScore$$' -count=1 -v
 
 ##@ Build
 
