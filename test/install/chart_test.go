@@ -1,7 +1,6 @@
 package install_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -178,39 +177,6 @@ func TestChartValuesReachTheManager(t *testing.T) {
 	}
 }
 
-// TestChartCRDsMatchConfig: the chart ships exactly the generated CRDs
-// (make manifests copies them).
-func TestChartCRDsMatchConfig(t *testing.T) {
-	generated, _ := filepath.Glob(filepath.Join(root, "config", "crd", "bases", "*.yaml"))
-	shipped, _ := filepath.Glob(filepath.Join(chartDir, "crds", "*.yaml"))
-	if len(generated) == 0 {
-		t.Fatal("no CRDs in config/crd/bases")
-	}
-	names := func(paths []string) []string {
-		var out []string
-		for _, p := range paths {
-			out = append(out, filepath.Base(p))
-		}
-		return out
-	}
-	if !slices.Equal(names(generated), names(shipped)) {
-		t.Fatalf("chart CRDs %v differ from config/crd/bases %v: run make manifests", names(shipped), names(generated))
-	}
-	for _, p := range generated {
-		want, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := os.ReadFile(filepath.Join(chartDir, "crds", filepath.Base(p)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("crds/%s differs from config/crd/bases: run make manifests", filepath.Base(p))
-		}
-	}
-}
-
 // TestChartRulesMatchGeneratedRole: the manager's ClusterRole in the chart
 // grants exactly what controller-gen derived from the RBAC markers.
 func TestChartRulesMatchGeneratedRole(t *testing.T) {
@@ -316,8 +282,8 @@ func TestValuesSchemaRejects(t *testing.T) {
 
 // TestHelmInstallUpgradeUninstall runs the real release lifecycle against
 // the API server: install with the defaults, upgrade with everything on,
-// uninstall. It covers what template cannot: CRDs from crds/, NOTES.txt,
-// upgrades over existing objects.
+// uninstall. It covers what template cannot: NOTES.txt, upgrades over
+// existing objects, CRDs kept on uninstall.
 func TestHelmInstallUpgradeUninstall(t *testing.T) {
 	e := apiServer(t)
 	kc := kubeconfig(t)
@@ -325,6 +291,7 @@ func TestHelmInstallUpgradeUninstall(t *testing.T) {
 	release := "lifecycle"
 	createNamespace(t, e.Client, ns)
 	installCRD(t, e.Client, filepath.Join("testdata", "servicemonitor-crd.yaml"))
+	adoptCRDs(t, e.Client, release, ns)
 	common := []string{"--kubeconfig", kc, "--namespace", ns}
 
 	out, err := runHelm(t, append([]string{"install", release, chartDir}, common...)...)
@@ -370,7 +337,7 @@ func TestHelmInstallUpgradeUninstall(t *testing.T) {
 	if err := e.Client.Get(t.Context(), client.ObjectKey{Namespace: ns, Name: "csync"}, d); !apierrors.IsNotFound(err) {
 		t.Errorf("after uninstall the Deployment is still there: %v", err)
 	}
-	// Helm leaves CRDs (and so every CustomerMapping) alone on uninstall.
+	// crds.keep leaves the CRDs (and so every CustomerMapping) on uninstall.
 	for _, p := range []string{"customermappings", "customersyncrequests"} {
 		crd := &unstructured.Unstructured{}
 		crd.SetAPIVersion("apiextensions.k8s.io/v1")
