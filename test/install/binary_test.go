@@ -197,9 +197,11 @@ func TestManifestsUseRealFlags(t *testing.T) {
 
 	deployments := map[string]*appsv1.Deployment{}
 	for _, tc := range valuesCases {
-		d := &appsv1.Deployment{}
-		convert(t, only(t, renderChart(t, "csync", "flags", tc.values), "Deployment"), d)
-		deployments["chart "+tc.name] = d
+		for _, o := range find(renderChart(t, "csync", "flags", tc.values), "Deployment") {
+			d := &appsv1.Deployment{}
+			convert(t, o, d)
+			deployments["chart "+tc.name+" "+d.Name] = d
+		}
 	}
 	d := &appsv1.Deployment{}
 	convert(t, only(t, renderKustomize(t), "Deployment"), d)

@@ -26,18 +26,32 @@ var valuesCases = []struct {
 	// kinds is how many objects of each kind the chart renders (without
 	// CRDs).
 	kinds map[string]int
+	// watched are the namespaces the values name, besides the release's.
+	watched []string
 }{
 	{"default", "", map[string]int{
 		"ServiceAccount": 1, "ClusterRole": 5, "ClusterRoleBinding": 2, "Role": 1, "RoleBinding": 1,
 		"Service": 2, "Deployment": 1,
-	}},
+	}, nil},
 	{"all", "values-all.yaml", map[string]int{
 		"ServiceAccount": 1, "ClusterRole": 5, "ClusterRoleBinding": 2, "Role": 1, "RoleBinding": 1,
 		"Service": 2, "Deployment": 1, "ServiceMonitor": 1, "PodDisruptionBudget": 1, "NetworkPolicy": 1,
-	}},
+	}, nil},
 	{"minimal", "values-minimal.yaml", map[string]int{
 		"ClusterRole": 1, "ClusterRoleBinding": 1, "Deployment": 1,
-	}},
+	}, nil},
+	// The manager's ClusterRole and its binding become a Role and a
+	// RoleBinding in each watched namespace.
+	{"namespaced", "values-namespaced.yaml", map[string]int{
+		"ServiceAccount": 1, "ClusterRole": 4, "ClusterRoleBinding": 1, "Role": 3, "RoleBinding": 3,
+		"Service": 2, "Deployment": 1,
+	}, []string{"team-a", "team-b"}},
+	// Two shards and the unsharded rest: a Deployment, a webhook Service
+	// and a PodDisruptionBudget each.
+	{"sharded", "values-sharded.yaml", map[string]int{
+		"ServiceAccount": 1, "ClusterRole": 5, "ClusterRoleBinding": 2, "Role": 1, "RoleBinding": 1,
+		"Service": 4, "Deployment": 3, "PodDisruptionBudget": 3,
+	}, nil},
 }
 
 // renderChart runs helm template and returns the objects.
@@ -73,18 +87,20 @@ func TestHelmLint(t *testing.T) {
 }
 
 // TestChartDryRun applies everything the chart renders, CRDs included, to
-// the API server with server-side dry run, and checks the Deployment's pod
+// the API server with server-side dry run, and checks each Deployment's pod
 // against the restricted Pod Security Standard.
 func TestChartDryRun(t *testing.T) {
 	e := apiServer(t)
 	for _, tc := range valuesCases {
 		t.Run(tc.name, func(t *testing.T) {
 			ns := "chart-" + tc.name
-			createNamespace(t, e.Client, ns)
+			for _, n := range append([]string{ns}, tc.watched...) {
+				createNamespace(t, e.Client, n)
+			}
 			if tc.kinds["ServiceMonitor"] > 0 {
 				installCRD(t, e.Client, filepath.Join("testdata", "servicemonitor-crd.yaml"))
 			}
-			objs := renderChart(t, "csync-"+tc.name, ns, tc.values, "--include-crds")
+			objs := renderChart(t, "csync-"+tc.name, ns, tc.values)
 
 			got := map[string]int{}
 			for _, o := range objs {
@@ -96,15 +112,17 @@ func TestChartDryRun(t *testing.T) {
 				t.Errorf("rendered kinds: got %v, want %v", got, tc.kinds)
 			}
 			if n := len(find(objs, "CustomResourceDefinition")); n != 2 {
-				t.Errorf("--include-crds rendered %d CRDs, want 2", n)
+				t.Errorf("rendered %d CRDs, want 2", n)
 			}
 
-			dryRunApply(t, e.Client, objs, ns)
+			dryRunApply(t, e.Client, objs, append([]string{ns}, tc.watched...)...)
 
-			d := &appsv1.Deployment{}
-			convert(t, only(t, objs, "Deployment"), d)
-			assertHardened(t, d)
-			assertPodAdmitted(t, e.Client, ns, d)
+			for _, o := range find(objs, "Deployment") {
+				d := &appsv1.Deployment{}
+				convert(t, o, d)
+				assertHardened(t, d)
+				assertPodAdmitted(t, e.Client, ns, d)
+			}
 			assertLeastPrivilege(t, objs, ns)
 		})
 	}
@@ -261,10 +279,19 @@ func TestValuesSchemaRejects(t *testing.T) {
 		{"bad port", []string{"--set", "webhook.port=70000"}, []string{bySchema, "/webhook/port"}},
 		{"bad quantity", []string{"--set", "resources.limits.memory=lots"}, []string{bySchema, "/resources/limits/memory"}},
 		{"unknown service type", []string{"--set", "webhook.service.type=External"}, []string{bySchema, "/webhook/service/type"}},
+		{"unknown RBAC scope", []string{"--set", "rbac.scope=cluster-wide"}, []string{bySchema, "/rbac/scope"}},
+		{"bad namespace", []string{"--set", "watchNamespaces={Team_A}"}, []string{bySchema, "/watchNamespaces/0"}},
+		{"bad shard name", []string{"--set", "sharding.shards={Shard_1}"}, []string{bySchema, "/sharding/shards/0"}},
+		{"same shard twice", []string{"--set", "sharding.shards={a,a}"}, []string{bySchema, "/sharding/shards"}},
 		// Checks the schema cannot express, done by the templates.
 		{"replicas without leader election", []string{"--set", "replicaCount=2", "--set", "leaderElection.enabled=false"}, []string{"leaderElection.enabled"}},
 		{"ServiceMonitor without metrics", []string{"--set", "serviceMonitor.enabled=true", "--set", "metrics.enabled=false"}, []string{"metrics.enabled"}},
 		{"no ServiceAccount name", []string{"--set", "serviceAccount.create=false"}, []string{"serviceAccount.name is required"}},
+		{"namespaced without namespaces", []string{"--set", "rbac.scope=namespaced"}, []string{"rbac.scope=namespaced needs watchNamespaces"}},
+		{"one nodePort for every shard", []string{"--set", "sharding.shards={a,b}", "--set", "webhook.service.type=NodePort",
+			"--set", "webhook.service.nodePort=30080"}, []string{"webhook.service.nodePort"}},
+		{"shard name too long", []string{"--set", "fullnameOverride=" + strings.Repeat("n", 40), "--set", "sharding.shards={" + strings.Repeat("s", 20) + "}"},
+			[]string{"longer than 63 characters"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := runHelm(t, append([]string{"template", "csync", chartDir}, tc.args...)...)

@@ -59,8 +59,8 @@ func kubeScore(t *testing.T) string {
 }
 
 // TestKubeScore scores what the chart renders with kube-score and fails on
-// any CRITICAL finding: with the default values, except the ignored
-// choices above; with values-all.yaml, none at all.
+// any CRITICAL finding: with the default values (and sharded), except the
+// ignored choices above; with values-all.yaml, none at all.
 func TestKubeScore(t *testing.T) {
 	for _, tc := range []struct {
 		values  string
@@ -68,6 +68,9 @@ func TestKubeScore(t *testing.T) {
 	}{
 		{"", kubeScoreIgnored},
 		{"values-all.yaml", nil},
+		// Three Deployments: kube-score also checks that each PDB and
+		// Service selects pods.
+		{"values-sharded.yaml", kubeScoreIgnored},
 	} {
 		t.Run("values="+tc.values, func(t *testing.T) {
 			args := []string{"template", "customer-sync-operator", chartDir, "--namespace", "customer-sync-system"}

@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -242,10 +243,11 @@ func createNamespace(t *testing.T, c client.Client, name string) {
 // dryRunApply server-side applies every object with dryRun=All. Apply
 // requests are validated strictly (unknown or duplicate fields fail), then
 // go through defaulting, admission and the CRD schemas, without being
-// stored. Namespaced objects must name the namespace they belong in: the
-// chart's output is also applied with `kubectl apply -f`, which would
-// otherwise put them in the current namespace.
-func dryRunApply(t *testing.T, c client.Client, objs []*unstructured.Unstructured, namespace string) {
+// stored. Namespaced objects must name one of the namespaces given (the
+// release's first): the chart's output is also applied with
+// `kubectl apply -f`, which would otherwise put them in the current
+// namespace.
+func dryRunApply(t *testing.T, c client.Client, objs []*unstructured.Unstructured, namespaces ...string) {
 	t.Helper()
 	if len(objs) == 0 {
 		t.Fatal("nothing to apply")
@@ -258,8 +260,8 @@ func dryRunApply(t *testing.T, c client.Client, objs []*unstructured.Unstructure
 			continue
 		}
 		switch {
-		case namespaced && o.GetNamespace() != namespace:
-			t.Errorf("%s: namespaced object must be in namespace %q", id, namespace)
+		case namespaced && !slices.Contains(namespaces, o.GetNamespace()):
+			t.Errorf("%s: namespaced object must be in one of the namespaces %q", id, namespaces)
 			continue
 		case !namespaced && o.GetNamespace() != "":
 			t.Errorf("%s: cluster-scoped object has a namespace", id)

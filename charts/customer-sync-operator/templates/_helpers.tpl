@@ -42,11 +42,58 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: customer-sync-operator
 {{- end }}
 
-{{/* Labels that select the manager's pods; never change them after release. */}}
-{{- define "customer-sync-operator.selectorLabels" -}}
+{{/* Labels on every manager pod of the release, shards included. */}}
+{{- define "customer-sync-operator.instanceLabels" -}}
 app.kubernetes.io/name: {{ include "customer-sync-operator.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/* Labels that select the (unsharded) manager's pods; never change them after release. */}}
+{{- define "customer-sync-operator.selectorLabels" -}}
+{{ include "customer-sync-operator.instanceLabels" . }}
 app.kubernetes.io/component: controller-manager
+{{- end }}
+
+{{/*
+The managers to deploy, as a JSON list of {name, shard, selector, leaseID}:
+one without shards; with sharding.shards, one per shard and, with
+sharding.includeUnsharded, one for the mappings without the shard label.
+The unsharded manager keeps the single manager's name, pod labels and
+Lease, so turning sharding on does not replace it.
+*/}}
+{{- define "customer-sync-operator.managers" -}}
+{{- $full := include "customer-sync-operator.fullname" . }}
+{{- $managers := list }}
+{{- if not .Values.sharding.shards }}
+{{- $managers = append $managers (dict "name" $full "shard" "" "selector" "" "leaseID" "") }}
+{{- else }}
+{{- if .Values.sharding.includeUnsharded }}
+{{- $managers = append $managers (dict "name" $full "shard" "" "selector" "!sharding.customersync.io/key" "leaseID" "") }}
+{{- end }}
+{{- range .Values.sharding.shards }}
+{{- $name := printf "%s-%s" $full . }}
+{{- if gt (len (printf "%s-webhook" $name)) 63 }}
+{{- fail (printf "shard %q: the name %s-webhook is longer than 63 characters; shorten the shard or fullnameOverride" . $name) }}
+{{- end }}
+{{- $managers = append $managers (dict "name" $name "shard" . "selector" (printf "sharding.customersync.io/key=%s" .) "leaseID" (printf "customer-sync-operator-%s.sync.customersync.io" .)) }}
+{{- end }}
+{{- end }}
+{{- toJson $managers }}
+{{- end }}
+
+{{/*
+The labels that select one manager's pods (dict "root" $ "manager" $m): a
+shard's pods are told apart by component and shard, so that no Deployment,
+PodDisruptionBudget or webhook Service selects another manager's pods.
+*/}}
+{{- define "customer-sync-operator.managerSelectorLabels" -}}
+{{- if .manager.shard }}
+{{- include "customer-sync-operator.instanceLabels" .root }}
+app.kubernetes.io/component: controller-manager-shard
+customersync.io/shard: {{ .manager.shard }}
+{{- else }}
+{{- include "customer-sync-operator.selectorLabels" .root }}
+{{- end }}
 {{- end }}
 
 {{- define "customer-sync-operator.serviceAccountName" -}}
