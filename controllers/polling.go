@@ -16,7 +16,7 @@ import (
 
 const (
 	// maxIDsPerRequest is the CRD's bound on spec.customerIDs.
-	maxIDsPerRequest = 5000
+	maxIDsPerRequest = v1alpha1.MaxCustomerIDs
 )
 
 // poll lists the source's changes since the watermark and creates sync

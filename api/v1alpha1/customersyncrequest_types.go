@@ -34,6 +34,9 @@ const (
 	OperationUpdate Operation = "Update"
 )
 
+// MaxCustomerIDs is how many ids one request's spec.customerIDs holds.
+const MaxCustomerIDs = 5000
+
 // AllCustomers selects every customer of the source, as a bulk
 // (initialization) sync.
 type AllCustomers struct {

@@ -26,6 +26,15 @@ const (
 
 	TriggerWebhook = "webhook"
 	TriggerPolling = "polling"
+	// TriggerCLI marks requests made by kubectl customersync.
+	TriggerCLI = "cli"
+
+	// LabelGroup ties together the requests one command made from a list
+	// of more customer ids than a request holds.
+	LabelGroup = "sync.customersync.io/group"
+	// LabelRetryOf names the request whose failed records a request
+	// retries (kubectl customersync retry).
+	LabelRetryOf = "sync.customersync.io/retry-of"
 
 	// LabelShard assigns a mapping, and the requests made for it, to the
 	// operator shard whose --watch-label-selector selects it (as Flux's

@@ -8,6 +8,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
 	"github.com/customersync/customer-sync-operator/internal/connector"
 )
 
@@ -15,7 +16,7 @@ import (
 const (
 	DefaultMaxBodyBytes     = 1 << 20
 	DefaultCoalesceWindow   = 2 * time.Second
-	DefaultMaxIDsPerRequest = 5000 // the CRD's limit on spec.customerIDs
+	DefaultMaxIDsPerRequest = v1alpha1.MaxCustomerIDs
 	DefaultMaxPendingIDs    = 50000
 	DefaultShutdownTimeout  = 20 * time.Second
 	DefaultMaxSignatureAge  = 5 * time.Minute

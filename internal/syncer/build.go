@@ -94,6 +94,19 @@ func Check(spec v1alpha1.CustomerMappingSpec) error {
 	return flowOf(sys).check(sys)
 }
 
+// Compile checks the mapping against its systems and compiles its rules,
+// building no connector and reading no Secret: what can be known of a
+// mapping offline (kubectl customersync validate). configMaps are the
+// lookup tables' data by ConfigMap name.
+func Compile(spec v1alpha1.CustomerMappingSpec, configMaps map[string]map[string]string) error {
+	if err := Check(spec); err != nil {
+		return err
+	}
+	sys, _ := lookup(spec)
+	_, err := mapping.Compile(spec, sys, mapping.WithConfigMaps(configMaps))
+	return err
+}
+
 // flowKind is the flow a mapping runs, chosen from its systems.
 type flowKind int
 
