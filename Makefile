@@ -106,8 +106,9 @@ kube-score: helm ## Score the chart's default rendering with kube-score; fails o
 ##@ Build
 
 .PHONY: build
-build: ## Build the manager binary.
+build: ## Build the manager binary and the kubectl plugin (bin/kubectl-customersync).
 	$(BUILD_ENV) $(GO) build $(BUILD_FLAGS) -o bin/manager ./cmd/manager
+	$(BUILD_ENV) $(GO) build $(BUILD_FLAGS) -o bin/kubectl-customersync ./cmd/kubectl-customersync
 
 .PHONY: build-flags
 build-flags: ## Print the build's environment and flags (the Dockerfile must use the same).

@@ -70,6 +70,7 @@ func main() {
 		"How long a stop may take after SIGTERM; keep it below the pod's terminationGracePeriodSeconds.")
 	flag.StringVar(&leaseNamespace, "leader-elect-namespace", "",
 		"Namespace of the leader election Lease; empty is the pod's own (required outside a cluster).")
+	flag.StringVar(&leaseNamespace, "leader-election-namespace", "", "The same as --leader-elect-namespace.")
 	flag.StringVar(&webhookAddr, "webhook-bind-address", ":9292",
 		"Address the webhook receiver (POST /hooks/{namespace}/{mapping}) binds to; 0 disables it.")
 	flag.StringVar(&pprofAddr, "pprof-bind-address", "0",

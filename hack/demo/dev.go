@@ -10,7 +10,11 @@ import (
 // printDev prints how to reach everything the dev mode keeps running, and
 // writes env.sh with the same exports.
 func (d *demo) printDev() {
-	env := fmt.Sprintf("export KUBECONFIG=%s\nexport PATH=%s:\"$PATH\"\n", d.kubeconfig, d.o.assets)
+	bin := d.o.assets
+	if plugin, err := pluginPath(); err == nil {
+		bin = filepath.Dir(plugin) + string(os.PathListSeparator) + bin
+	}
+	env := fmt.Sprintf("export KUBECONFIG=%s\nexport PATH=%s:\"$PATH\"\n", d.kubeconfig, bin)
 	envPath := filepath.Join(d.dir, "env.sh")
 	if err := os.WriteFile(envPath, []byte(env), 0o600); err != nil {
 		envPath = ""
@@ -22,7 +26,7 @@ func (d *demo) printDev() {
 	p("\n== Running: explore in another terminal; Ctrl-C here stops everything")
 	p("")
 	p("   export KUBECONFIG=%s", d.kubeconfig)
-	p("   export PATH=%s:\"$PATH\"   # kubectl built by hack/envtest/build.sh", d.o.assets)
+	p("   export PATH=%s:\"$PATH\"   # kubectl-customersync from make build, kubectl built by hack/envtest/build.sh", bin)
 	if envPath != "" {
 		p("   (or: source %s)", envPath)
 	}
@@ -46,6 +50,8 @@ func (d *demo) printDev() {
 	p("     kubectl describe customersyncrequest sync-several-customers")
 	p("     kubectl apply -f %s   # sync %s again", d.writeExample(), liID)
 	p("     kubectl wait --for=condition=Complete customersyncrequest/sync-li-again --timeout=60s")
+	p("     kubectl customersync sync ninetynineminds-to-ipaas %s --wait   # the plugin: create and follow", liID)
+	p("     kubectl customersync status; kubectl customersync trace %s", liID)
 	p("     curl -s %s/_admin/customers", d.ep.ipaas)
 	if d.hook != nil {
 		p("")

@@ -543,7 +543,11 @@ func (d *demo) exercise(ctx context.Context) ([]string, error) {
 	}
 	d.say("all %d requests finished in %s", len(dryRuns)+len(requests), time.Since(t).Round(100*time.Millisecond))
 
-	return d.report(ctx, append(dryRuns, requests...), len(afterDryRun))
+	failures, err := d.report(ctx, append(dryRuns, requests...), len(afterDryRun))
+	if err == nil && len(failures) == 0 {
+		err = d.plugin(ctx)
+	}
+	return failures, err
 }
 
 // createAndWait creates the requests and waits for all to finish.

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -57,9 +56,17 @@ func finished(r *v1alpha1.CustomerSyncRequest) bool {
 // follow reads the named requests every poll interval, shows progress,
 // and returns them once all have finished. A timeout is exit code 1.
 func (o *options) follow(ctx context.Context, ns string, names []string, w *waitFlags) ([]*v1alpha1.CustomerSyncRequest, error) {
-	ctx, cancel := withTimeout(ctx, w.timeout)
-	defer cancel()
+	// The timeout is a timer, not a context deadline: client-go's rate
+	// limiter refuses a call it predicts would outlast a deadline, which
+	// would end the wait with a read error instead of the timeout.
+	var expired <-chan time.Time
+	if w.timeout > 0 {
+		t := time.NewTimer(w.timeout)
+		defer t.Stop()
+		expired = t.C
+	}
 	show := o.progressPrinter(w)
+	defer show.done()
 	start := time.Now()
 	var first *progress
 	tick := time.NewTicker(o.pollInterval)
@@ -69,39 +76,30 @@ func (o *options) follow(ctx context.Context, ns string, names []string, w *wait
 		for _, name := range names {
 			r := &v1alpha1.CustomerSyncRequest{}
 			if err := o.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, r); err != nil {
-				if ctx.Err() != nil {
-					break
-				}
-				show.done()
 				return nil, fmt.Errorf("reading customersyncrequest/%s: %w", name, err)
 			}
 			reqs = append(reqs, r)
 		}
-		if ctx.Err() == nil {
-			p := sumProgress(reqs)
-			p.elapsed = time.Since(start)
-			if first == nil {
-				first = &p
+		p := sumProgress(reqs)
+		p.elapsed = time.Since(start)
+		if first == nil {
+			first = &p
+		}
+		if done := p.processed - first.processed; done > 0 && p.elapsed > 0 {
+			p.rate = float64(done) / p.elapsed.Seconds()
+			if p.totalKnown && p.rate > 0 {
+				p.eta = time.Duration(float64(p.total-p.processed) / p.rate * float64(time.Second))
 			}
-			if done := p.processed - first.processed; done > 0 && p.elapsed > 0 {
-				p.rate = float64(done) / p.elapsed.Seconds()
-				if p.totalKnown && p.rate > 0 {
-					p.eta = time.Duration(float64(p.total-p.processed) / p.rate * float64(time.Second))
-				}
-			}
-			show.update(p)
-			if p.finished == len(reqs) {
-				show.done()
-				return reqs, nil
-			}
+		}
+		show.update(p)
+		if p.finished == len(reqs) {
+			return reqs, nil
 		}
 		select {
 		case <-ctx.Done():
-			show.done()
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return nil, &ExitError{Code: ExitFailed, Message: fmt.Sprintf("timed out after %v waiting for %s; they go on running (kubectl customersync status)", w.timeout, strings.Join(names, ", "))}
-			}
 			return nil, ctx.Err()
+		case <-expired:
+			return nil, &ExitError{Code: ExitFailed, Message: fmt.Sprintf("timed out after %v waiting for %s; they go on running (kubectl customersync status)", w.timeout, strings.Join(names, ", "))}
 		case <-tick.C:
 		}
 	}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -48,12 +47,12 @@ func (o *options) runReconcile(ctx context.Context, name string, timeout time.Du
 		return fmt.Errorf("annotating customermapping/%s: %w", name, err)
 	}
 	fmt.Fprintf(o.streams.Out, "customermapping/%s annotated %s=%s\n", name, v1alpha1.AnnotationRequestedAt, at)
-	ctx, cancel := withTimeout(ctx, timeout)
-	defer cancel()
+	expired := time.NewTimer(timeout) // a timer, not a deadline: see follow
+	defer expired.Stop()
 	tick := time.NewTicker(o.pollInterval)
 	defer tick.Stop()
 	for {
-		if err := o.client.Get(ctx, client.ObjectKeyFromObject(m), m); err != nil && ctx.Err() == nil {
+		if err := o.client.Get(ctx, client.ObjectKeyFromObject(m), m); err != nil {
 			return err
 		}
 		if m.Status.LastHandledReconcileAt == at {
@@ -61,10 +60,9 @@ func (o *options) runReconcile(ctx context.Context, name string, timeout time.Du
 		}
 		select {
 		case <-ctx.Done():
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return usageError("timed out after %v: the operator has not handled the request (is it running, and does its --watch-namespaces or --watch-label-selector include this mapping?)", timeout)
-			}
 			return ctx.Err()
+		case <-expired.C:
+			return usageError("timed out after %v: the operator has not handled the request (is it running, and does its --watch-namespaces or --watch-label-selector include this mapping?)", timeout)
 		case <-tick.C:
 		}
 	}

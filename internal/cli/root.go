@@ -5,7 +5,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -116,6 +115,9 @@ func (o *options) connect() error {
 	if err != nil {
 		return err
 	}
+	// Following a few requests reads each once a poll: more than client-go's
+	// default 5 per second when several are followed quickly.
+	cfg.QPS, cfg.Burst = 50, 100
 	ns, _, err := o.kube.ToRawKubeConfigLoader().Namespace()
 	if err != nil {
 		return err
@@ -162,12 +164,4 @@ func (o *options) validOutput() error {
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
-}
-
-// withTimeout bounds a waiting command; zero waits without a bound.
-func withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	if d <= 0 {
-		return context.WithCancel(ctx)
-	}
-	return context.WithTimeout(ctx, d)
 }
