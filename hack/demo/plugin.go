@@ -35,7 +35,7 @@ func (d *demo) plugin(ctx context.Context) error {
 	} {
 		d.say("$ kubectl customersync %s", strings.Join(args, " "))
 		out, err := exec.CommandContext(ctx, bin, append([]string{"--kubeconfig", d.kubeconfig}, args...)...).CombinedOutput()
-		d.say("%s", indent(strings.TrimRight(string(out), "\n"), "  "))
+		fmt.Fprintln(d.out, indent(strings.TrimRight(string(out), "\n"), "     "))
 		if err != nil {
 			return fmt.Errorf("kubectl customersync %s: %v", strings.Join(args, " "), err)
 		}
