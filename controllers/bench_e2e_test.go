@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
@@ -70,38 +72,134 @@ func BenchmarkE2E(b *testing.B) {
 			proc := runManager(b, bin, args...)
 			w.create(w.sampleMapping(sample))
 			w.mappingCondition(mapping, v1alpha1.ConditionReady, metav1.ConditionTrue)
+			// What the two processes spend with nothing to sync (the API
+			// server's own housekeeping, the manager's leases, probes and
+			// GC), so that the CPU the sync costs can be told from it.
+			idleMgr, idleAPI := idleCPU(b, proc.cmd.Process.Pid, 5*time.Second)
+			b.Logf("idle: manager %.0f ms/s, API server %.0f ms/s", idleMgr*1000, idleAPI*1000)
 			for _, phase := range []struct {
 				name   string
 				trips  int
 				action v1alpha1.RecordAction
 			}{{"new", 4, v1alpha1.ActionCreated}, {"update", 3, v1alpha1.ActionUpdated}, {"unchanged", 2, v1alpha1.ActionUnchanged}} {
-				calls0 := w.nn.Count() + w.ip.Count()
+				calls0, reqs0 := w.nn.Count()+w.ip.Count(), apiRequests(b)
 				cpu0, api0 := cpuSeconds(b, proc.cmd.Process.Pid), cpuSeconds(b, apiServerPid(b))
+				tmin := time.Duration(e2eRecords*phase.trips) * e2eLatency / time.Duration(p)
 				start := time.Now()
+				// E2E_APISERVER_PROFILE=dir writes a CPU profile of kube-apiserver
+				// for each phase there (its --profiling is on by default).
+				var profiled chan struct{}
+				if dir := os.Getenv("E2E_APISERVER_PROFILE"); dir != "" {
+					profiled = make(chan struct{})
+					go func() {
+						defer close(profiled)
+						apiServerProfile(b, filepath.Join(dir, fmt.Sprintf("apiserver-%s-%d.prof", phase.name, p)), tmin)
+					}()
+				}
 				w.create(w.request(phase.name, mapping, ids...))
 				csr := watchFinished(b, w, phase.name)
 				wall := time.Since(start)
 				cpu, api := cpuSeconds(b, proc.cmd.Process.Pid)-cpu0, cpuSeconds(b, apiServerPid(b))-api0
 				calls := w.nn.Count() + w.ip.Count() - calls0
+				if profiled != nil {
+					<-profiled
+				}
 				if csr.Status.Succeeded != e2eRecords {
 					b.Fatalf("%s: %+v", phase.name, csr.Status.FailureReasons)
 				}
 				if r := csr.Status.Results[0]; r.Action != phase.action {
 					b.Fatalf("%s: a result is %s, want %s", phase.name, r.Action, phase.action)
 				}
-				tmin := time.Duration(e2eRecords*phase.trips) * e2eLatency / time.Duration(p)
 				b.ReportMetric(wall.Seconds()/tmin.Seconds(), phase.name+"-x-Tmin")
 				b.ReportMetric(cpu/e2eRecords*1000, phase.name+"-manager-cpu-s/1000rec")
 				b.ReportMetric(cpu/float64(calls)*1e6, phase.name+"-manager-µs/call")
 				b.ReportMetric(api/e2eRecords*1000, phase.name+"-apiserver-cpu-s/1000rec")
-				b.Logf("%s: %d records in %s (T_min %s), %d calls, manager %.2f CPU-s, API server %.2f CPU-s",
-					phase.name, e2eRecords, wall.Round(time.Millisecond), tmin, calls, cpu, api)
+				netCPU, netAPI := cpu-idleMgr*wall.Seconds(), api-idleAPI*wall.Seconds()
+				b.ReportMetric(netCPU/float64(calls)*1e6, phase.name+"-manager-net-µs/call")
+				b.ReportMetric(netAPI/e2eRecords*1000, phase.name+"-apiserver-net-cpu-s/1000rec")
+				b.Logf("%s: %d records in %s (T_min %s), %d calls, manager %.2f CPU-s (%.2f above idle), API server %.2f CPU-s (%.2f above idle); API requests: %s",
+					phase.name, e2eRecords, wall.Round(time.Millisecond), tmin, calls, cpu, netCPU, api, netAPI, diffRequests(reqs0, apiRequests(b)))
 			}
 			b.ReportMetric(0, "ns/op")
 		})
 	}
 	b.Run("rate-limited", func(b *testing.B) { benchRateLimited(b, bin) })
 	b.Run("finished-requests", func(b *testing.B) { benchFinishedRSS(b, bin) })
+}
+
+// apiRequests reads the API server's apiserver_request_total, summed by
+// verb and resource, to say what the manager asks of it.
+func apiRequests(b *testing.B) map[string]float64 {
+	b.Helper()
+	cs, err := kubernetes.NewForConfig(env.Config)
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw, err := cs.Discovery().RESTClient().Get().AbsPath("/metrics").DoRaw(b.Context())
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := map[string]float64{}
+	label := func(l, name string) string {
+		_, v, ok := strings.Cut(l, name+`="`)
+		if !ok {
+			return ""
+		}
+		v, _, _ = strings.Cut(v, `"`)
+		return v
+	}
+	for _, l := range strings.Split(string(raw), "\n") {
+		if !strings.HasPrefix(l, "apiserver_request_total{") {
+			continue
+		}
+		i := strings.LastIndexByte(l, ' ')
+		n, _ := strconv.ParseFloat(l[i+1:], 64)
+		key := label(l, "verb") + " " + label(l, "resource")
+		if sub := label(l, "subresource"); sub != "" {
+			key += "/" + sub
+		}
+		out[key] += n
+	}
+	return out
+}
+
+// diffRequests lists the requests made between two readings.
+func diffRequests(before, after map[string]float64) string {
+	var parts []string
+	for k, v := range after {
+		if d := v - before[k]; d > 0 {
+			parts = append(parts, fmt.Sprintf("%s %.0f", k, d))
+		}
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ", ")
+}
+
+// apiServerProfile writes d of kube-apiserver's CPU profile to file.
+func apiServerProfile(b *testing.B, file string, d time.Duration) {
+	cs, err := kubernetes.NewForConfig(env.Config)
+	if err != nil {
+		b.Error(err)
+		return
+	}
+	raw, err := cs.Discovery().RESTClient().Get().AbsPath("/debug/pprof/profile").
+		Param("seconds", strconv.Itoa(max(int(d.Seconds()), 1))).Timeout(d + time.Minute).DoRaw(context.Background())
+	if err == nil {
+		err = os.WriteFile(file, raw, 0o644)
+	}
+	if err != nil {
+		b.Errorf("kube-apiserver profile: %v", err)
+	}
+}
+
+// idleCPU is the CPU per second the manager and the API server spend over
+// d with nothing to do.
+func idleCPU(b *testing.B, pid int, d time.Duration) (manager, api float64) {
+	m0, a0 := cpuSeconds(b, pid), cpuSeconds(b, apiServerPid(b))
+	start := time.Now()
+	time.Sleep(d) // a measurement window, not a wait for behaviour
+	el := time.Since(start).Seconds()
+	return (cpuSeconds(b, pid) - m0) / el, (cpuSeconds(b, apiServerPid(b)) - a0) / el
 }
 
 // benchRateLimited creates 500 customers against an iPaaS.com that accepts

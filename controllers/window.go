@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"encoding/json"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -104,7 +105,7 @@ func (r *CustomerSyncRequestReconciler) runWindow(ctx context.Context, csr *v1al
 	if interval <= 0 {
 		interval = 2 * time.Second
 	}
-	tick := time.NewTicker(interval)
+	tick := time.NewTimer(interval)
 	defer tick.Stop()
 	for {
 		select {
@@ -124,6 +125,7 @@ func (r *CustomerSyncRequestReconciler) runWindow(ctx context.Context, csr *v1al
 				next++
 			}
 		case <-tick.C:
+			tick.Reset(interval)
 			if stop.Load() {
 				continue
 			}
@@ -136,8 +138,22 @@ func (r *CustomerSyncRequestReconciler) runWindow(ctx context.Context, csr *v1al
 				log.FromContext(ctx).V(1).Info("progress write failed; finishing the records in flight", "error", err.Error())
 				stop.Store(true)
 			}
+			tick.Reset(progressWait(interval, csr.Status.Results))
 		}
 	}
+}
+
+// progressBytesPerSecond bounds what one request's progress writes cost the
+// API server, which decodes, validates and re-encodes the whole object on
+// every write (its results are most of it): a large status is written less
+// often than every ProgressInterval.
+const progressBytesPerSecond = 32 << 10
+
+// progressWait is the time until the next progress write after one that
+// carried results.
+func progressWait(interval time.Duration, results []v1alpha1.RecordResult) time.Duration {
+	b, _ := json.Marshal(results)
+	return max(interval, time.Duration(len(b))*time.Second/progressBytesPerSecond)
 }
 
 // writeProgress writes the request's status in the middle of a window,

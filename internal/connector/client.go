@@ -155,12 +155,13 @@ type Call struct {
 func (c *Client) Do(ctx context.Context, call Call) error {
 	u := c.base.JoinPath(call.Path)
 	u.RawQuery = call.Query.Encode()
-	line := RequestLine(call.Method, u)
+	// For errors only: most calls succeed, and building it is not free.
+	line := func() string { return RequestLine(call.Method, u) }
 	var body []byte
 	if call.Body != nil {
 		b, err := json.Marshal(call.Body)
 		if err != nil {
-			return &Error{System: c.system, Operation: call.Operation, Request: line, Class: Permanent,
+			return &Error{System: c.system, Operation: call.Operation, Request: line(), Class: Permanent,
 				Kind: KindValidation, Message: "the request body cannot be encoded as JSON"}
 		}
 		body = b
@@ -176,7 +177,7 @@ func (c *Client) Do(ctx context.Context, call Call) error {
 	for attempt := 0; ; attempt++ {
 		req, err := http.NewRequestWithContext(ctx, call.Method, u.String(), bodyReader(body))
 		if err != nil {
-			return InvalidConfig(c.system, "cannot build request "+line)
+			return InvalidConfig(c.system, "cannot build request "+line())
 		}
 		req.Header.Set("Accept", "application/json")
 		req.Header.Set("User-Agent", UserAgent)
@@ -203,12 +204,12 @@ func (c *Client) Do(ctx context.Context, call Call) error {
 			if !call.Sensitive {
 				detail = c.parse(data)
 			}
-			return scrub.Error(FromStatus(StatusInfo{System: c.system, Operation: call.Operation, Request: line,
+			return scrub.Error(FromStatus(StatusInfo{System: c.system, Operation: call.Operation, Request: line(),
 				StatusCode: status, Header: header, Detail: detail}))
 		}
 		if call.Out != nil && len(bytes.TrimSpace(data)) > 0 {
 			if err := DecodeJSON(data, call.Out); err != nil {
-				return scrub.Error(BadResponse(c.system, call.Operation, line, err))
+				return scrub.Error(BadResponse(c.system, call.Operation, line(), err))
 			}
 		}
 		return nil
@@ -216,22 +217,22 @@ func (c *Client) Do(ctx context.Context, call Call) error {
 }
 
 // send performs one exchange and reads the whole body.
-func (c *Client) send(req *http.Request, call Call, line string, scrub Scrubber) (int, http.Header, []byte, error) {
+func (c *Client) send(req *http.Request, call Call, line func() string, scrub Scrubber) (int, http.Header, []byte, error) {
 	resp, err := c.http.Do(req)
 	if err != nil {
 		var e *Error
 		if errors.As(err, &e) {
 			return 0, nil, nil, scrub.Error(e)
 		}
-		return 0, nil, nil, scrub.Error(FromCause(c.system, call.Operation, line, err))
+		return 0, nil, nil, scrub.Error(FromCause(c.system, call.Operation, line(), err))
 	}
 	defer func() { _ = resp.Body.Close() }()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
 	if err != nil {
-		return 0, nil, nil, scrub.Error(FromCause(c.system, call.Operation, line, err))
+		return 0, nil, nil, scrub.Error(FromCause(c.system, call.Operation, line(), err))
 	}
 	if len(data) > maxResponse {
-		return 0, nil, nil, scrub.Error(BadResponse(c.system, call.Operation, line,
+		return 0, nil, nil, scrub.Error(BadResponse(c.system, call.Operation, line(),
 			fmt.Errorf("the body exceeds %d bytes", maxResponse)))
 	}
 	return resp.StatusCode, resp.Header, data, nil

@@ -154,7 +154,9 @@ func (t *Transport) send(req *http.Request) (*http.Response, error) {
 	if op == "" {
 		op = req.Method
 	}
-	line := RequestLine(req.Method, req.URL)
+	// The request line is for errors and debug logs only: most calls need
+	// neither, and building it costs more than the rest of this function.
+	line := func() string { return RequestLine(req.Method, req.URL) }
 	var wait func(context.Context) error
 	switch {
 	case t.limiter != nil:
@@ -167,32 +169,35 @@ func (t *Transport) send(req *http.Request) (*http.Response, error) {
 			closeBody(req)
 			if ctx.Err() == nil {
 				// The wait would outlast the caller's deadline: the budget is spent.
-				return nil, &Error{System: t.system, Operation: op, Request: line, Class: Transient,
+				return nil, &Error{System: t.system, Operation: op, Request: line(), Class: Transient,
 					Kind: KindRateLimited, Message: "client-side rate limit: no token before the deadline"}
 			}
-			return nil, FromCause(t.system, op, line, ctx.Err())
+			return nil, FromCause(t.system, op, line(), ctx.Err())
 		}
 	}
 	callCtx, cancel := context.WithTimeoutCause(ctx, t.timeout, errTimeout)
 	start := time.Now()
 	resp, err := t.base.RoundTrip(req.WithContext(callCtx))
 	elapsed := time.Since(start)
-	log := t.logger(ctx)
 	if err != nil {
 		cancel()
 		observeRequest(t.system, op, 0, elapsed)
-		log.V(1).Info("request failed", "system", t.system, "operation", op, "request", line, "duration", elapsed)
+		if log, ok := t.debug(ctx); ok {
+			log.Info("request failed", "system", t.system, "operation", op, "request", line(), "duration", elapsed)
+		}
 		if ctx.Err() == nil && context.Cause(callCtx) == errTimeout {
 			err = errTimeout
 		}
-		return nil, FromCause(t.system, op, line, err)
+		return nil, FromCause(t.system, op, line(), err)
 	}
 	observeRequest(t.system, op, resp.StatusCode, elapsed)
 	if t.adaptive != nil {
 		t.adaptive.Observe(resp.StatusCode)
 	}
-	log.V(1).Info("request", "system", t.system, "operation", op, "request", line,
-		"status", resp.StatusCode, "duration", elapsed)
+	if log, ok := t.debug(ctx); ok {
+		log.Info("request", "system", t.system, "operation", op, "request", line(),
+			"status", resp.StatusCode, "duration", elapsed)
+	}
 	recordResponse(ctx, resp)
 	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel, timedOut: func() bool {
 		return ctx.Err() == nil && context.Cause(callCtx) == errTimeout
@@ -200,14 +205,18 @@ func (t *Transport) send(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// logger is the caller's logger when its context carries one (a
-// reconcile's, naming the namespace, the mapping and the sync request), else
-// the transport's own.
-func (t *Transport) logger(ctx context.Context) logr.Logger {
-	if l, err := logr.FromContext(ctx); err == nil {
-		return l.WithName("connector")
+// debug is the V(1) logger for request lines, when it is enabled: the
+// caller's when its context carries one (a reconcile's, naming the
+// namespace, the mapping and the sync request), else the transport's own.
+func (t *Transport) debug(ctx context.Context) (logr.Logger, bool) {
+	l := t.log
+	if cl, err := logr.FromContext(ctx); err == nil {
+		l = cl
 	}
-	return t.log
+	if v := l.V(1); v.Enabled() {
+		return v.WithName("connector"), true
+	}
+	return logr.Discard(), false
 }
 
 func closeBody(req *http.Request) {
