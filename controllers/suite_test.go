@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +20,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
-	"sigs.k8s.io/yaml"
 
 	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
 	"github.com/customersync/customer-sync-operator/controllers"
@@ -149,14 +147,7 @@ func (w *world) secret(name string, data map[string]string) {
 // simulators: the tests exercise exactly what users apply.
 func (w *world) sampleMapping(file string) *v1alpha1.CustomerMapping {
 	w.t.Helper()
-	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config", "samples", file))
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	m := &v1alpha1.CustomerMapping{}
-	if err := yaml.UnmarshalStrict(data, m); err != nil {
-		w.t.Fatal(err)
-	}
+	m := testenv.SampleMapping(w.t, file)
 	m.Namespace = w.ns
 	for _, ep := range []*v1alpha1.SystemEndpoint{&m.Spec.Source, &m.Spec.Destination} {
 		switch ep.System {

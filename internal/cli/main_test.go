@@ -19,7 +19,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
-	"sigs.k8s.io/yaml"
 
 	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
 	"github.com/customersync/customer-sync-operator/controllers"
@@ -154,14 +153,7 @@ func newWorld(t *testing.T, data *ninetynineminds.Data) *world {
 
 func (w *world) sample(file string) *v1alpha1.CustomerMapping {
 	w.t.Helper()
-	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config", "samples", file))
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	m := &v1alpha1.CustomerMapping{}
-	if err := yaml.UnmarshalStrict(data, m); err != nil {
-		w.t.Fatal(err)
-	}
+	m := testenv.SampleMapping(w.t, file)
 	m.Spec.Source.Endpoint, m.Spec.Destination.Endpoint = w.nn.URL, w.ip.URL
 	return m
 }

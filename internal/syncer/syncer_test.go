@@ -2,13 +2,10 @@ package syncer_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	"sigs.k8s.io/yaml"
 
 	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
 	"github.com/customersync/customer-sync-operator/internal/connector"
@@ -58,14 +55,7 @@ func newReverseFixture(t testing.TB) *fixture {
 // simulators and builds its flow with their keys.
 func (f *fixture) build(t testing.TB, sample string, edit func(*v1alpha1.CustomerMappingSpec)) syncer.Flow {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config", "samples", sample))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &v1alpha1.CustomerMapping{}
-	if err := yaml.UnmarshalStrict(data, m); err != nil {
-		t.Fatal(err)
-	}
+	m := testenv.SampleMapping(t, sample)
 	secrets := map[string]map[string][]byte{}
 	for _, ep := range []*v1alpha1.SystemEndpoint{&m.Spec.Source, &m.Spec.Destination} {
 		url, key := f.ip.URL, "k2"

@@ -20,6 +20,7 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"sigs.k8s.io/yaml"
 
 	syncv1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
 )
@@ -128,4 +129,20 @@ func (e *Env) Namespace(t testing.TB) string {
 		t.Fatalf("creating namespace: %v", err)
 	}
 	return ns.Name
+}
+
+// SampleMapping reads a CustomerMapping from config/samples, strictly, so
+// tests exercise exactly what users apply (pointing it at the simulators
+// is the caller's).
+func SampleMapping(t testing.TB, file string) *syncv1alpha1.CustomerMapping {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(RepoRoot(), "config", "samples", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &syncv1alpha1.CustomerMapping{}
+	if err := yaml.UnmarshalStrict(data, m); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	return m
 }
