@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-
 	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
 	"github.com/customersync/customer-sync-operator/internal/connector"
 	"github.com/customersync/customer-sync-operator/internal/simulator/fault"
