@@ -337,8 +337,8 @@ func writeReasons(w io.Writer, reasons map[string]int32) {
 }
 
 func earliest(t time.Time, m *metav1.Time) time.Time {
-	if m == nil || (!t.IsZero() && !m.Before(&metav1.Time{Time: t})) {
-		return t
+	if m != nil && (t.IsZero() || m.Before(&metav1.Time{Time: t})) {
+		return m.Time
 	}
-	return m.Time
+	return t
 }
