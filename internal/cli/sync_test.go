@@ -285,3 +285,17 @@ func TestDiff(t *testing.T) {
 		return true
 	})
 }
+
+// --all syncs every customer of the source; --since only those changed
+// since (the world's customers changed in 2025).
+func TestSyncAll(t *testing.T) {
+	w := newWorld(t, nil)
+	r := w.run("", "sync", mappingName, "--all", "--since", "2026-01-01", "--wait")
+	if r.code != cli.ExitSucceeded || !strings.Contains(r.out, "every customer changed since 2026-01-01T00:00:00Z") || !strings.Contains(r.out, "1 request, 0 records") {
+		t.Fatalf("--since after every change: exit %d", r.code)
+	}
+	r = w.run("", "sync", mappingName, "--all", "--wait", "-o", "yaml")
+	if r.code != cli.ExitPartial || !strings.Contains(r.out, "kind: CustomerSyncRequest") || !strings.Contains(r.out, "total: 2") {
+		t.Fatalf("--all: exit %d, want 2 (one customer has no email)", r.code)
+	}
+}
