@@ -23,7 +23,6 @@ type progress struct {
 	totalKnown                         bool
 	rate                               float64 // records per second since following began
 	eta                                time.Duration
-	elapsed                            time.Duration
 }
 
 func sumProgress(reqs []*v1alpha1.CustomerSyncRequest) progress {
@@ -81,12 +80,12 @@ func (o *options) follow(ctx context.Context, ns string, names []string, w *wait
 			reqs = append(reqs, r)
 		}
 		p := sumProgress(reqs)
-		p.elapsed = time.Since(start)
+		elapsed := time.Since(start)
 		if first == nil {
 			first = &p
 		}
-		if done := p.processed - first.processed; done > 0 && p.elapsed > 0 {
-			p.rate = float64(done) / p.elapsed.Seconds()
+		if done := p.processed - first.processed; done > 0 && elapsed > 0 {
+			p.rate = float64(done) / elapsed.Seconds()
 			if p.totalKnown && p.rate > 0 {
 				p.eta = time.Duration(float64(p.total-p.processed) / p.rate * float64(time.Second))
 			}

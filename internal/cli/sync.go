@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -124,7 +125,7 @@ func (o *options) runSync(ctx context.Context, f *syncFlags, mappingName string,
 func newRequests(m *v1alpha1.CustomerMapping, spec v1alpha1.CustomerSyncRequestSpec, ids []string, extra map[string]string) []*v1alpha1.CustomerSyncRequest {
 	chunks := [][]string{nil}
 	if spec.All == nil {
-		chunks = chunk(ids, v1alpha1.MaxCustomerIDs)
+		chunks = slices.Collect(slices.Chunk(ids, v1alpha1.MaxCustomerIDs))
 	}
 	group := ""
 	if len(chunks) > 1 {
@@ -265,15 +266,6 @@ func unique(ids []string) []string {
 		}
 	}
 	return out
-}
-
-func chunk(ids []string, n int) [][]string {
-	var out [][]string
-	for len(ids) > n {
-		out = append(out, ids[:n:n])
-		ids = ids[n:]
-	}
-	return append(out, ids)
 }
 
 func usageError(format string, args ...any) error {
