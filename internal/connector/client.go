@@ -227,7 +227,7 @@ func (c *Client) send(req *http.Request, call Call, line func() string, scrub Sc
 		return 0, nil, nil, scrub.Error(FromCause(c.system, call.Operation, line(), err))
 	}
 	defer func() { _ = resp.Body.Close() }()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
+	data, err := readBody(resp, maxResponse+1)
 	if err != nil {
 		return 0, nil, nil, scrub.Error(FromCause(c.system, call.Operation, line(), err))
 	}
@@ -251,4 +251,24 @@ func bodyReader(b []byte) io.Reader {
 		return nil
 	}
 	return bytes.NewReader(b)
+}
+
+// readBody reads at most limit bytes of the body, into one allocation of
+// the announced length when there is one (io.ReadAll grows from 512 bytes).
+func readBody(resp *http.Response, limit int64) ([]byte, error) {
+	n := resp.ContentLength
+	if n < 0 || n >= limit {
+		return io.ReadAll(io.LimitReader(resp.Body, limit))
+	}
+	// One byte more than announced, so that the read sees the end.
+	buf := make([]byte, n+1)
+	got, err := io.ReadFull(resp.Body, buf)
+	switch {
+	case int64(got) == n && (err == io.EOF || err == io.ErrUnexpectedEOF):
+		return buf[:n], nil
+	case err != nil:
+		return nil, err
+	}
+	rest, err := io.ReadAll(io.LimitReader(resp.Body, limit-n-1))
+	return append(buf, rest...), err
 }

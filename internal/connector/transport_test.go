@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -246,4 +247,56 @@ func labels(m *dto.Metric) map[string]string {
 		out[l.GetName()] = l.GetValue()
 	}
 	return out
+}
+
+// TestBodyShorterThanAnnouncedIsTransient: an answer cut off before its
+// Content-Length is a network failure, not a short document.
+func TestBodyShorterThanAnnouncedIsTransient(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			return
+		}
+		_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"id\":")
+		_ = buf.Flush()
+		_ = conn.Close()
+	}))
+	defer srv.Close()
+	c := newClient(t, srv.URL, connector.TransportConfig{}, nil)
+	var out map[string]any
+	err := c.Do(context.Background(), connector.Call{Operation: "Short", Method: http.MethodGet, Path: "/x", Out: &out})
+	if connector.KindOf(err) != connector.KindNetwork || !connector.IsTransient(err) {
+		t.Fatalf("got %v (kind %s)", err, connector.KindOf(err))
+	}
+}
+
+// TestSizedBodiesKeepTheConnection: reading an answer of announced length
+// ends it, so the next call reuses the connection instead of dialing.
+func TestSizedBodiesKeepTheConnection(t *testing.T) {
+	var conns atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", "9")
+		_, _ = w.Write([]byte(`{"id":12}`))
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	c := newClient(t, srv.URL, connector.TransportConfig{}, nil)
+	for range 5 {
+		var out map[string]any
+		if err := c.Do(context.Background(), connector.Call{Operation: "Get", Method: http.MethodGet, Path: "/x", Out: &out}); err != nil {
+			t.Fatal(err)
+		}
+		if out["id"] != int64(12) {
+			t.Fatalf("got %#v", out)
+		}
+	}
+	if n := conns.Load(); n != 1 {
+		t.Fatalf("%d connections for 5 sequential calls, want 1", n)
+	}
 }

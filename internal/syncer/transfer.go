@@ -10,6 +10,7 @@ import (
 	v1alpha1 "github.com/customersync/customer-sync-operator/api/v1alpha1"
 	"github.com/customersync/customer-sync-operator/internal/connector"
 	"github.com/customersync/customer-sync-operator/internal/customer"
+	"github.com/customersync/customer-sync-operator/internal/gopool"
 	"github.com/customersync/customer-sync-operator/internal/mapping"
 )
 
@@ -96,10 +97,10 @@ func (t *transfer) once(ctx context.Context, id string, opts Options) Outcome {
 	out := Outcome{ID: id}
 	if t.destLinks != nil {
 		done := make(chan linkResult, 1)
-		go func() {
+		gopool.Go(func() {
 			rec, err := t.findLinked(ctx, id, nil)
 			done <- linkResult{rec, err}
-		}()
+		})
 		doc, err := t.source.Fetch(ctx, id)
 		early := <-done
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/customersync/customer-sync-operator/internal/connector"
+	"github.com/customersync/customer-sync-operator/internal/gopool"
 )
 
 // maxPages stops a list whose paging never ends (a server bug) from
@@ -30,7 +31,7 @@ func (c *Connector) Fetch(ctx context.Context, id string) (map[string]any, error
 		errs       [3]error
 		first      error
 		once       sync.Once
-		wg         sync.WaitGroup
+		wg         gopool.Group
 	)
 	byCustomer := url.Values{"customer_id": {id}}
 	calls := [3]func() error{
@@ -41,13 +42,15 @@ func (c *Connector) Fetch(ctx context.Context, id string) (map[string]any, error
 		func() error { _, err := c.get(ctx, "ListLoyaltyCards", pathCards, byCustomer, &cards); return err },
 		func() error { _, err := c.get(ctx, "ListTransactions", pathTransactions, byCustomer, &txs); return err },
 	}
-	for i, call := range calls {
-		wg.Go(func() {
-			if errs[i] = call(); errs[i] != nil {
-				once.Do(func() { first = errs[i]; cancel() })
-			}
-		})
+	run := func(i int) {
+		if errs[i] = calls[i](); errs[i] != nil {
+			once.Do(func() { first = errs[i]; cancel() })
+		}
 	}
+	// Two calls on pooled goroutines (see gopool), the third on this one.
+	wg.Go(func() { run(1) })
+	wg.Go(func() { run(2) })
+	run(0)
 	wg.Wait()
 	if first != nil {
 		// The customer call's own answer explains best (e.g. 404 for an

@@ -21,23 +21,33 @@ const (
 	pathTransactions = "/api/v1/ipaas/loyaltycards/transactions"
 )
 
-// envelope is every response body [assumed]: {"code","message","data"},
-// plus "meta" on lists.
-type envelope struct {
-	Data json.RawMessage `json:"data"`
-	Meta *meta           `json:"meta"`
-}
+// Every response body is an envelope [assumed]: {"code","message","data"},
+// plus "meta" on lists. It is parsed once, as a generic tree.
 
 // meta is a list's paging block [assumed]; numbers may come as strings.
 type meta struct {
-	PageNo     json.Number `json:"page_no"`
-	TotalPages json.Number `json:"total_pages"`
+	TotalPages string
+}
+
+// pageMeta reads the paging block of a parsed envelope, or nil.
+func pageMeta(v any) *meta {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil
+	}
+	switch n := m["total_pages"].(type) {
+	case int64:
+		return &meta{TotalPages: strconv.FormatInt(n, 10)}
+	case string:
+		return &meta{TotalPages: n}
+	}
+	return &meta{}
 }
 
 // hasMore reads meta.total_pages; without it a short page ends the list.
 func (m *meta) hasMore(page, got, pageSize int) bool {
 	if m != nil {
-		if total, err := strconv.Atoi(m.TotalPages.String()); err == nil {
+		if total, err := strconv.Atoi(m.TotalPages); err == nil {
 			return page < total
 		}
 	}
@@ -50,16 +60,16 @@ func (c *Connector) get(ctx context.Context, op, path string, q url.Values, out 
 }
 
 func (c *Connector) call(ctx context.Context, op, method, path string, q url.Values, body, out any) (*meta, error) {
-	var env envelope
+	var env map[string]any
 	if err := c.client.Do(ctx, connector.Call{Operation: op, Method: method, Path: path, Query: q, Body: body, Out: &env}); err != nil {
 		return nil, err
 	}
-	if out != nil && len(env.Data) > 0 && string(env.Data) != "null" {
-		if err := connector.DecodeJSON(env.Data, out); err != nil {
+	if data := env["data"]; out != nil && data != nil {
+		if err := connector.Store(data, out); err != nil {
 			return nil, connector.BadResponse(System, op, method+" "+path, err)
 		}
 	}
-	return env.Meta, nil
+	return pageMeta(env["meta"]), nil
 }
 
 // listQuery is one page of the customer list [assumed]: page_no, page_size
