@@ -18,6 +18,11 @@ const maxResponse = 32 << 20
 // UserAgent is sent with every connector request.
 const UserAgent = "customer-sync-operator"
 
+var (
+	headerJSON      = []string{"application/json"}
+	headerUserAgent = []string{UserAgent}
+)
+
 // Authorizer puts credentials on requests. Implementations keep their
 // secrets to themselves: nothing they return is printed except through a
 // Scrubber fed by Secrets.
@@ -50,8 +55,12 @@ func (k BearerKey) Secrets() []string { return []string{string(k)} }
 type ClientConfig struct {
 	System  string
 	BaseURL string
-	// HTTP sends the requests; normally Transport.Client().
-	HTTP *http.Client
+	// Transport sends the requests; normally a *Transport. The client calls
+	// it directly, without an http.Client: the systems' APIs do not
+	// redirect (an http.Client would resend a redirected write as a GET),
+	// and an http.Client copies every request's headers in case one does.
+	// A 3xx answer is reported as the unexpected answer it is.
+	Transport http.RoundTripper
 	// Auth signs requests; nil sends none.
 	Auth Authorizer
 	// ParseError reads a failed response's body; default ParseErrorBody.
@@ -64,12 +73,12 @@ type ClientConfig struct {
 // Client sends JSON calls to one system and returns classified, scrubbed
 // errors. It is safe for concurrent use.
 type Client struct {
-	system string
-	base   *url.URL
-	http   *http.Client
-	auth   Authorizer
-	parse  func([]byte) ErrorDetail
-	scrub  Scrubber
+	system  string
+	baseURL string // without a trailing slash
+	rt      http.RoundTripper
+	auth    Authorizer
+	parse   func([]byte) ErrorDetail
+	scrub   Scrubber
 }
 
 // NewClient checks the base URL and builds a Client.
@@ -78,13 +87,13 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.HTTP == nil {
-		return nil, InvalidConfig(cfg.System, "no HTTP client")
+	if cfg.Transport == nil {
+		return nil, InvalidConfig(cfg.System, "no HTTP transport")
 	}
 	if cfg.ParseError == nil {
 		cfg.ParseError = ParseErrorBody
 	}
-	c := &Client{system: cfg.System, base: base, http: cfg.HTTP, auth: cfg.Auth, parse: cfg.ParseError}
+	c := &Client{system: cfg.System, baseURL: base.String(), rt: cfg.Transport, auth: cfg.Auth, parse: cfg.ParseError}
 	c.scrub = NewScrubber(func() []string {
 		var out []string
 		if c.auth != nil {
@@ -153,10 +162,20 @@ type Call struct {
 // Do sends the call. After a 401 it asks the Authorizer whether fresh
 // credentials may help and, if so, sends the call once more.
 func (c *Client) Do(ctx context.Context, call Call) error {
-	u := c.base.JoinPath(call.Path)
-	u.RawQuery = call.Query.Encode()
+	// Paths are constants and escaped segments (PathSegment), so joining is
+	// concatenation; the URL is parsed once, by NewRequest.
+	target := c.baseURL + call.Path
+	if len(call.Query) > 0 {
+		target += "?" + call.Query.Encode()
+	}
 	// For errors only: most calls succeed, and building it is not free.
-	line := func() string { return RequestLine(call.Method, u) }
+	line := func() string {
+		u, err := url.Parse(target)
+		if err != nil {
+			return call.Method + " " + c.baseURL + " (unparsable path)"
+		}
+		return RequestLine(call.Method, u)
+	}
 	var body []byte
 	if call.Body != nil {
 		b, err := json.Marshal(call.Body)
@@ -175,14 +194,15 @@ func (c *Client) Do(ctx context.Context, call Call) error {
 		auth = nil
 	}
 	for attempt := 0; ; attempt++ {
-		req, err := http.NewRequestWithContext(ctx, call.Method, u.String(), bodyReader(body))
+		req, err := http.NewRequestWithContext(ctx, call.Method, target, bodyReader(body))
 		if err != nil {
 			return InvalidConfig(c.system, "cannot build request "+line())
 		}
-		req.Header.Set("Accept", "application/json")
-		req.Header.Set("User-Agent", UserAgent)
+		// Canonical keys and shared values: nothing appends to them.
+		req.Header["Accept"] = headerJSON
+		req.Header["User-Agent"] = headerUserAgent
 		if body != nil {
-			req.Header.Set("Content-Type", "application/json")
+			req.Header["Content-Type"] = headerJSON
 		}
 		if auth != nil {
 			if err := auth.Authorize(ctx, req); err != nil {
@@ -218,7 +238,7 @@ func (c *Client) Do(ctx context.Context, call Call) error {
 
 // send performs one exchange and reads the whole body.
 func (c *Client) send(req *http.Request, call Call, line func() string, scrub Scrubber) (int, http.Header, []byte, error) {
-	resp, err := c.http.Do(req)
+	resp, err := c.rt.RoundTrip(req)
 	if err != nil {
 		var e *Error
 		if errors.As(err, &e) {

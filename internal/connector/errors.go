@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"syscall"
@@ -252,12 +253,28 @@ func FromStatus(s StatusInfo) *Error {
 	case code >= 500:
 		e.Kind, e.Class = KindUnavailable, Transient
 	case code >= 300 && code < 400:
-		e.Kind = KindBadResponse // redirects are followed; one left over is a misconfigured endpoint
+		// Redirects are not followed (a redirected write would be resent as
+		// a GET): the endpoint is not the API's address.
+		e.Kind = KindBadResponse
+		e.Message = "the endpoint redirects" + redirectTarget(s.Header) + "; set the endpoint to the API's own address"
 	}
 	if e.Class == Permanent {
 		e.RetryAfter = 0
 	}
 	return e
+}
+
+// redirectTarget names the scheme and host a redirect points to, without
+// its path or query (which could carry anything).
+func redirectTarget(h http.Header) string {
+	if h == nil {
+		return ""
+	}
+	u, err := url.Parse(h.Get("Location"))
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return ""
+	}
+	return " to " + u.Scheme + "://" + u.Host
 }
 
 // headerRetryAfter reads Retry-After; http.Header canonicalises

@@ -26,7 +26,7 @@ func newClient(t *testing.T, url string, tc connector.TransportConfig, auth conn
 	if tc.Registry == nil {
 		tc.Registry = connector.NewRegistry()
 	}
-	c, err := connector.NewClient(connector.ClientConfig{System: tc.System, BaseURL: url, HTTP: connector.NewTransport(tc).Client(), Auth: auth})
+	c, err := connector.NewClient(connector.ClientConfig{System: tc.System, BaseURL: url, Transport: connector.NewTransport(tc), Auth: auth})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,5 +298,31 @@ func TestSizedBodiesKeepTheConnection(t *testing.T) {
 	}
 	if n := conns.Load(); n != 1 {
 		t.Fatalf("%d connections for 5 sequential calls, want 1", n)
+	}
+}
+
+// TestRedirectIsNotFollowed: a write redirected would come back as a GET;
+// the call fails with a message that says where the endpoint points.
+func TestRedirectIsNotFollowed(t *testing.T) {
+	var posts atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/old" {
+			w.Header().Set("Location", "https://api.example.com/new?token=abc")
+			w.WriteHeader(http.StatusMovedPermanently)
+			return
+		}
+		posts.Add(1)
+	}))
+	defer srv.Close()
+	c := newClient(t, srv.URL, connector.TransportConfig{}, nil)
+	err := c.Do(context.Background(), connector.Call{Operation: "Create", Method: http.MethodPost, Path: "/old", Body: map[string]string{"a": "b"}})
+	if connector.KindOf(err) != connector.KindBadResponse || connector.IsTransient(err) {
+		t.Fatalf("got %v (kind %s)", err, connector.KindOf(err))
+	}
+	if msg := err.Error(); !strings.Contains(msg, "redirects to https://api.example.com") || strings.Contains(msg, "token") {
+		t.Fatalf("message %q: want the redirect's host and nothing of its query", msg)
+	}
+	if posts.Load() != 0 {
+		t.Fatal("the redirect was followed")
 	}
 }

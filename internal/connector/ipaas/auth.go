@@ -48,7 +48,7 @@ type tokenAuth struct {
 	stale string // an access token the server rejected
 }
 
-func newTokenAuth(cfg Config, httpClient *http.Client) (*tokenAuth, error) {
+func newTokenAuth(cfg Config, tr http.RoundTripper) (*tokenAuth, error) {
 	a := &tokenAuth{
 		user: cfg.Credential(CredentialUsername), password: cfg.Credential(CredentialPassword),
 		companyID: cfg.Credential(CredentialCompanyID), now: cfg.Now, sem: make(chan struct{}, 1),
@@ -57,7 +57,7 @@ func newTokenAuth(cfg Config, httpClient *http.Client) (*tokenAuth, error) {
 		return nil, connector.InvalidConfig(System, "companyId is not a valid company id")
 	}
 	c, err := connector.NewClient(connector.ClientConfig{
-		System: System, BaseURL: cfg.BaseURL, HTTP: httpClient, Secrets: a.Secrets,
+		System: System, BaseURL: cfg.BaseURL, Transport: tr, Secrets: a.Secrets,
 	})
 	if err != nil {
 		return nil, err

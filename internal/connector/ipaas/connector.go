@@ -74,11 +74,11 @@ func New(cfg Config) (*Connector, error) {
 		cfg.Resends = connector.DefaultResends
 	}
 	tr := cfg.NewTransport(System)
-	auth, err := newAuthorizer(cfg, tr.Client())
+	auth, err := newAuthorizer(cfg, tr)
 	if err != nil {
 		return nil, err
 	}
-	client, err := connector.NewClient(connector.ClientConfig{System: System, BaseURL: cfg.BaseURL, HTTP: tr.Client(), Auth: auth})
+	client, err := connector.NewClient(connector.ClientConfig{System: System, BaseURL: cfg.BaseURL, Transport: tr, Auth: auth})
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +90,7 @@ func New(cfg Config) (*Connector, error) {
 }
 
 // newAuthorizer picks the auth mode from the credentials present.
-func newAuthorizer(cfg Config, httpClient *http.Client) (connector.Authorizer, error) {
+func newAuthorizer(cfg Config, tr http.RoundTripper) (connector.Authorizer, error) {
 	if key := cfg.Credential(CredentialAPIKey); key != "" {
 		return connector.BearerKey(key), nil
 	}
@@ -98,7 +98,7 @@ func newAuthorizer(cfg Config, httpClient *http.Client) (connector.Authorizer, e
 		return nil, connector.InvalidConfig(System,
 			"the credentials Secret needs apiKey, or username, password and companyId")
 	}
-	return newTokenAuth(cfg, httpClient)
+	return newTokenAuth(cfg, tr)
 }
 
 // Validate reads one customer of the list: a cheap call that proves the
