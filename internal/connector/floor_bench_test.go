@@ -55,10 +55,10 @@ func cpuNow(b *testing.B) time.Duration {
 
 // BenchmarkCallCPU measures the client's CPU per call in the end-to-end
 // benchmark's pattern (a server in another process answering after 20 ms,
-// 24 calls in flight over kept-alive connections): a bare net/http GET
-// whose body is discarded, which is the floor any Go client pays, against
-// a connector.Client call that waits for the limiter, times, counts,
-// classifies and decodes the answer.
+// over kept-alive connections), with 8 and 32 calls in flight: a bare
+// net/http GET whose body is discarded, which is the floor any Go client
+// pays, against a connector.Client call that waits for the limiter, times,
+// counts, classifies and decodes the answer.
 //
 //	go test ./internal/connector -run '^$' -bench CallCPU -benchtime 6000x -count 3
 func BenchmarkCallCPU(b *testing.B) {
@@ -75,7 +75,12 @@ func BenchmarkCallCPU(b *testing.B) {
 		b.Fatal("the server said nothing")
 	}
 	base := out.Text()
-	const inFlight = 24
+	for _, inFlight := range []int{8, 32} {
+		b.Run(fmt.Sprintf("in-flight=%d", inFlight), func(b *testing.B) { benchCallCPU(b, base, inFlight) })
+	}
+}
+
+func benchCallCPU(b *testing.B, base string, inFlight int) {
 	run := func(b *testing.B, call func() error) {
 		var wg sync.WaitGroup
 		calls := make(chan struct{})
