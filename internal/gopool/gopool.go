@@ -15,8 +15,8 @@ import (
 )
 
 // idleTimeout is how long a worker waits for more work before it exits, so
-// that the pool shrinks back after a burst.
-const idleTimeout = 10 * time.Second
+// that the pool shrinks back after a burst (a variable for the tests).
+var idleTimeout = 10 * time.Second
 
 var work = make(chan func())
 
@@ -25,20 +25,28 @@ func Go(f func()) {
 	select {
 	case work <- f:
 	default:
-		go worker(f)
+		go worker(f, idleTimeout)
 	}
 }
 
-func worker(f func()) {
-	idle := time.NewTimer(idleTimeout)
+func worker(f func(), timeout time.Duration) {
+	// The timer is re-armed when it fires, not after every call: arming a
+	// timer per call costs about as much as the call's own bookkeeping.
+	idle := time.NewTimer(timeout)
 	defer idle.Stop()
 	for {
 		f()
-		idle.Reset(idleTimeout)
-		select {
-		case f = <-work:
-		case <-idle.C:
-			return
+		last := time.Now()
+		for f = nil; f == nil; {
+			select {
+			case f = <-work:
+			case <-idle.C:
+				since := time.Since(last)
+				if since >= timeout {
+					return
+				}
+				idle.Reset(timeout - since)
+			}
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestWorkersAreReused: calls made one after another run on one goroutine
@@ -51,4 +52,25 @@ func BenchmarkGo(b *testing.B) {
 			<-done
 		}
 	})
+}
+
+// TestIdleWorkersExit: after a burst, the pool shrinks back.
+func TestIdleWorkersExit(t *testing.T) {
+	defer func(d time.Duration) { idleTimeout = d }(idleTimeout)
+	idleTimeout = 50 * time.Millisecond
+	before := runtime.NumGoroutine()
+	var g Group
+	release := make(chan struct{})
+	for range 10 {
+		g.Go(func() { <-release })
+	}
+	close(release)
+	g.Wait()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines 5 s after the burst, %d before it", runtime.NumGoroutine(), before)
+		}
+		time.Sleep(10 * time.Millisecond) // polling for the exits
+	}
 }

@@ -95,14 +95,14 @@ func (c *Connector) ListChanged(ctx context.Context, since time.Time) ([]string,
 func (c *Connector) eachCustomer(ctx context.Context, since time.Time, fn func(map[string]any)) error {
 	for page := 1; page <= maxPages; page++ {
 		var items []map[string]any
-		m, err := c.get(ctx, "ListCustomers", pathCustomers, listQuery(page, c.pageSize, since), &items)
+		total, err := c.get(ctx, "ListCustomers", pathCustomers, listQuery(page, c.pageSize, since), &items)
 		if err != nil {
 			return err
 		}
 		for _, it := range items {
 			fn(it)
 		}
-		if len(items) == 0 || !m.hasMore(page, len(items), c.pageSize) {
+		if len(items) == 0 || !hasMore(total, page, len(items), c.pageSize) {
 			return nil
 		}
 	}

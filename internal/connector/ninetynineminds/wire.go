@@ -24,52 +24,47 @@ const (
 // Every response body is an envelope [assumed]: {"code","message","data"},
 // plus "meta" on lists. It is parsed once, as a generic tree.
 
-// meta is a list's paging block [assumed]; numbers may come as strings.
-type meta struct {
-	TotalPages string
-}
-
-// pageMeta reads the paging block of a parsed envelope, or nil.
-func pageMeta(v any) *meta {
-	m, ok := v.(map[string]any)
-	if !ok {
-		return nil
-	}
+// totalPages reads an envelope's meta.total_pages [assumed], which may
+// come as a number or a string; 0 when it is absent or not a count.
+func totalPages(env map[string]any) int {
+	m, _ := env["meta"].(map[string]any)
 	switch n := m["total_pages"].(type) {
 	case int64:
-		return &meta{TotalPages: strconv.FormatInt(n, 10)}
+		return int(n)
 	case string:
-		return &meta{TotalPages: n}
+		if v, err := strconv.Atoi(n); err == nil {
+			return v
+		}
 	}
-	return &meta{}
+	return 0
 }
 
-// hasMore reads meta.total_pages; without it a short page ends the list.
-func (m *meta) hasMore(page, got, pageSize int) bool {
-	if m != nil {
-		if total, err := strconv.Atoi(m.TotalPages); err == nil {
-			return page < total
-		}
+// hasMore says whether a list goes on after page: by total_pages when the
+// answer gave it, else a short page ends the list.
+func hasMore(total, page, got, pageSize int) bool {
+	if total > 0 {
+		return page < total
 	}
 	return got >= pageSize
 }
 
 // get sends a GET and decodes the envelope's data into out.
-func (c *Connector) get(ctx context.Context, op, path string, q url.Values, out any) (*meta, error) {
+// It returns the list's total_pages (0 when not given).
+func (c *Connector) get(ctx context.Context, op, path string, q url.Values, out any) (int, error) {
 	return c.call(ctx, op, http.MethodGet, path, q, nil, out)
 }
 
-func (c *Connector) call(ctx context.Context, op, method, path string, q url.Values, body, out any) (*meta, error) {
+func (c *Connector) call(ctx context.Context, op, method, path string, q url.Values, body, out any) (int, error) {
 	var env map[string]any
 	if err := c.client.Do(ctx, connector.Call{Operation: op, Method: method, Path: path, Query: q, Body: body, Out: &env}); err != nil {
-		return nil, err
+		return 0, err
 	}
 	if data := env["data"]; out != nil && data != nil {
 		if err := connector.Store(data, out); err != nil {
-			return nil, connector.BadResponse(System, op, method+" "+path, err)
+			return 0, connector.BadResponse(System, op, method+" "+path, err)
 		}
 	}
-	return pageMeta(env["meta"]), nil
+	return totalPages(env), nil
 }
 
 // listQuery is one page of the customer list [assumed]: page_no, page_size
