@@ -114,19 +114,8 @@ func (p *parser) object(depth int) (any, error) {
 			return nil, err
 		}
 		m[k] = v
-		p.space()
-		if p.i >= len(p.data) {
-			return nil, p.errorf("unexpected end of JSON input")
-		}
-		switch p.data[p.i] {
-		case ',':
-			p.i++
-			p.space()
-		case '}':
-			p.i++
-			return m, nil
-		default:
-			return nil, p.errorf("invalid character %q after object key:value pair", p.data[p.i])
+		if more, err := p.next('}', "object key:value pair"); !more {
+			return m, err
 		}
 	}
 }
@@ -148,21 +137,29 @@ func (p *parser) array(depth int) (any, error) {
 			return nil, err
 		}
 		a = append(a, v)
-		p.space()
-		if p.i >= len(p.data) {
-			return nil, p.errorf("unexpected end of JSON input")
-		}
-		switch p.data[p.i] {
-		case ',':
-			p.i++
-			p.space()
-		case ']':
-			p.i++
-			return a, nil
-		default:
-			return nil, p.errorf("invalid character %q after array element", p.data[p.i])
+		if more, err := p.next(']', "array element"); !more {
+			return a, err
 		}
 	}
+}
+
+// next reads what follows a member of an object or array: a comma (more
+// to come) or the closing bracket.
+func (p *parser) next(closing byte, member string) (more bool, err error) {
+	p.space()
+	if p.i >= len(p.data) {
+		return false, p.errorf("unexpected end of JSON input")
+	}
+	switch p.data[p.i] {
+	case ',':
+		p.i++
+		p.space()
+		return true, nil
+	case closing:
+		p.i++
+		return false, nil
+	}
+	return false, p.errorf("invalid character %q after %s", p.data[p.i], member)
 }
 
 // number scans the JSON number grammar, then converts the text as
