@@ -260,26 +260,11 @@ func (p *parser) escaped(start int) (string, error) {
 			if p.i >= len(d) {
 				return "", p.errorf("unexpected end of JSON input")
 			}
-			switch e := d[p.i]; e {
-			case '"', '\\', '/':
-				b = append(b, e)
+			switch e := d[p.i]; {
+			case unescape[e] != 0:
+				b = append(b, unescape[e])
 				p.i++
-			case 'b':
-				b = append(b, '\b')
-				p.i++
-			case 'f':
-				b = append(b, '\f')
-				p.i++
-			case 'n':
-				b = append(b, '\n')
-				p.i++
-			case 'r':
-				b = append(b, '\r')
-				p.i++
-			case 't':
-				b = append(b, '\t')
-				p.i++
-			case 'u':
+			case e == 'u':
 				r, ok := hex4(d, p.i+1)
 				if !ok {
 					return "", p.errorf("invalid \\u escape in string literal")
@@ -314,6 +299,9 @@ func (p *parser) escaped(start int) (string, error) {
 	}
 	return "", p.errorf("unexpected end of JSON input")
 }
+
+// unescape maps the byte after a backslash to what it stands for, but \u.
+var unescape = [256]byte{'"': '"', '\\': '\\', '/': '/', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}
 
 // toValidUTF8 appends s to b with each invalid byte replaced by U+FFFD,
 // as encoding/json does (strings.ToValidUTF8 would merge runs of them).
