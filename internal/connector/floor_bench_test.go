@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/customersync/customer-sync-operator/internal/connector"
+	"github.com/customersync/customer-sync-operator/internal/http1"
 )
 
 // floorServerEnv makes the test binary a server that answers every GET
@@ -111,6 +112,21 @@ func benchCallCPU(b *testing.B, base string, inFlight int) {
 		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: inFlight}}
 		run(b, func() error {
 			resp, err := client.Get(base + "/api/v1/ipaas/customers/customer_000123")
+			if err != nil {
+				return err
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			return resp.Body.Close()
+		})
+	})
+	b.Run("http1", func(b *testing.B) {
+		rt := http1.New(http1.Config{MaxIdleConnsPerHost: inFlight, Fallback: http.DefaultTransport})
+		run(b, func() error {
+			req, err := http.NewRequest(http.MethodGet, base+"/api/v1/ipaas/customers/customer_000123", nil)
+			if err != nil {
+				return err
+			}
+			resp, err := rt.RoundTrip(req)
 			if err != nil {
 				return err
 			}
