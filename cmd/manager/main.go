@@ -112,7 +112,12 @@ func main() {
 		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
 	}
 
-	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
+	restConfig := ctrl.GetConfigOrDie()
+	// A status write answers with the whole object, hundreds of KiB for a
+	// large request: gzipping it cost the API server and the manager CPU
+	// to save bytes that never leave the cluster network.
+	restConfig.DisableCompression = true
+	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{
 		Scheme:                        scheme,
 		Metrics:                       metricsOpts,
 		HealthProbeBindAddress:        probeAddr,
