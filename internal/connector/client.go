@@ -3,7 +3,6 @@ package connector
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -178,7 +177,7 @@ func (c *Client) Do(ctx context.Context, call Call) error {
 	}
 	var body []byte
 	if call.Body != nil {
-		b, err := json.Marshal(call.Body)
+		b, err := EncodeJSON(call.Body)
 		if err != nil {
 			return &Error{System: c.system, Operation: call.Operation, Request: line(), Class: Permanent,
 				Kind: KindValidation, Message: "the request body cannot be encoded as JSON"}
