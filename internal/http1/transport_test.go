@@ -350,8 +350,8 @@ func TestResendRule(t *testing.T) {
 }
 
 // TestIdleConnectionClosedByTheServerIsNotReused: the server closes a kept
-// connection while it is idle; the next call, a POST that could not be
-// resent, must go on a new connection.
+// connection while it is idle (for peekAfter or longer); the next call, a
+// POST that could not be resent, must go on a new connection.
 func TestIdleConnectionClosedByTheServerIsNotReused(t *testing.T) {
 	closed := make(chan struct{})
 	base := rawServer(t, func(i int, c net.Conn, br *bufio.Reader) {
@@ -386,6 +386,9 @@ func TestIdleConnectionClosedByTheServerIsNotReused(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
+	tr.mu.Lock()
+	idle.idleSince = idle.idleSince.Add(-peekAfter) // idle long enough to be looked at
+	tr.mu.Unlock()
 	if _, b := call(t, tr, http.MethodPost, base, `{"create":1}`); b != "first" {
 		t.Errorf("body = %q, want the new connection's first answer", b)
 	}
