@@ -36,6 +36,20 @@ func e2eFinished() int {
 	return 10000
 }
 
+// managerEnv runs the manager as the chart does under its default 1-CPU
+// limit, with GOMAXPROCS=1 (E2E_GOMAXPROCS overrides it; "default" leaves
+// Go's own, at least 2).
+func managerEnv() []string {
+	switch v := os.Getenv("E2E_GOMAXPROCS"); v {
+	case "":
+		return []string{"GOMAXPROCS=1"}
+	case "default":
+		return nil
+	default:
+		return []string{"GOMAXPROCS=" + v}
+	}
+}
+
 // BenchmarkE2E syncs 2,000 99minds customers into iPaaS.com with 20 ms
 // added to every call, at --record-parallelism 8 and 32: new customers (4
 // sequential round trips at the least), the update the Update rules make
@@ -69,7 +83,7 @@ func BenchmarkE2E(b *testing.B) {
 			if addr := os.Getenv("E2E_PPROF"); addr != "" {
 				args = append(args, "--pprof-bind-address="+addr)
 			}
-			proc := runManager(b, bin, args...)
+			proc := runManagerEnv(b, bin, managerEnv(), args...)
 			w.createBenchMapping(b)
 			w.mappingCondition(mapping, v1alpha1.ConditionReady, metav1.ConditionTrue)
 			// What the two processes spend with nothing to sync (the API
@@ -229,7 +243,7 @@ func benchRateLimited(b *testing.B, bin string) {
 	if err := w.ip.SetFaults(fault.Config{MaxRPS: limit}); err != nil {
 		b.Fatal(err)
 	}
-	runManager(b, bin)
+	runManagerEnv(b, bin, managerEnv())
 	w.createBenchMapping(b)
 	w.mappingCondition(mapping, v1alpha1.ConditionReady, metav1.ConditionTrue)
 	calls0, rl0 := w.ip.Count(), refused(w.ip.FaultStats())
@@ -258,7 +272,7 @@ func benchRateLimited(b *testing.B, bin string) {
 func benchFinishedRSS(b *testing.B, bin string) {
 	n := e2eFinished()
 	w := newWorld(b, seedData())
-	proc := runManager(b, bin)
+	proc := runManagerEnv(b, bin, managerEnv())
 	w.createBenchMapping(b)
 	w.mappingCondition(mapping, v1alpha1.ConditionReady, metav1.ConditionTrue)
 	w.create(w.request("first", mapping, janeID))

@@ -182,15 +182,26 @@ func (p *process) Write(b []byte) (int, error) {
 // quick retries and the extra flags; it is killed when the test ends.
 func runManager(t testing.TB, bin string, extra ...string) *process {
 	t.Helper()
+	return runManagerEnv(t, bin, nil, extra...)
+}
+
+// runManagerEnv is runManager with environment variables added.
+func runManagerEnv(t testing.TB, bin string, environ []string, extra ...string) *process {
+	t.Helper()
 	kc, err := env.KubeConfig()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return runManagerAs(t, bin, kc, extra...)
+	return startManagerProcess(t, bin, kc, environ, extra)
 }
 
 // runManagerAs is runManager with the credentials of kubeconfig.
 func runManagerAs(t testing.TB, bin string, kc []byte, extra ...string) *process {
+	t.Helper()
+	return startManagerProcess(t, bin, kc, nil, extra)
+}
+
+func startManagerProcess(t testing.TB, bin string, kc []byte, environ, extra []string) *process {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "kubeconfig")
 	if err := os.WriteFile(path, kc, 0o600); err != nil {
@@ -200,7 +211,7 @@ func runManagerAs(t testing.TB, bin string, kc []byte, extra ...string) *process
 	args := append([]string{"--metrics-bind-address=0", "--health-probe-bind-address=0", "--webhook-bind-address=0",
 		"--retry-base-delay=50ms", "--retry-max-delay=500ms", "--mapping-retry-interval=200ms"}, extra...)
 	p.cmd = exec.Command(bin, args...)
-	p.cmd.Env = append(os.Environ(), "KUBECONFIG="+path)
+	p.cmd.Env = append(append(os.Environ(), "KUBECONFIG="+path), environ...)
 	p.cmd.Stdout, p.cmd.Stderr = p, p
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)

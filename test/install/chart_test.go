@@ -157,8 +157,13 @@ func TestChartValuesReachTheManager(t *testing.T) {
 	}
 	// What an operator of the operator sets first: a proxy, a CA bundle,
 	// spread and a disruption budget, rollbacks.
-	if len(c.Env) != 1 || c.Env[0].Name != "HTTPS_PROXY" || len(c.VolumeMounts) != 1 || len(d.Spec.Template.Spec.Volumes) != 1 {
+	if len(c.Env) != 2 || c.Env[1].Name != "HTTPS_PROXY" || len(c.VolumeMounts) != 1 || len(d.Spec.Template.Spec.Volumes) != 1 {
 		t.Errorf("env %v, mounts %v, volumes %v", c.Env, c.VolumeMounts, d.Spec.Template.Spec.Volumes)
+	}
+	// GOMAXPROCS follows the CPU limit, before extraEnv so that a value there wins.
+	if e := c.Env[0]; e.Name != "GOMAXPROCS" || e.ValueFrom == nil || e.ValueFrom.ResourceFieldRef == nil ||
+		e.ValueFrom.ResourceFieldRef.Resource != "limits.cpu" || e.ValueFrom.ResourceFieldRef.Divisor.String() != "1" {
+		t.Errorf("first env %+v, want GOMAXPROCS from limits.cpu", e)
 	}
 	if len(d.Spec.Template.Spec.TopologySpreadConstraints) != 1 || *d.Spec.RevisionHistoryLimit != 3 {
 		t.Errorf("topologySpreadConstraints %v, revisionHistoryLimit %d", d.Spec.Template.Spec.TopologySpreadConstraints, *d.Spec.RevisionHistoryLimit)
