@@ -56,10 +56,10 @@ func cpuNow(b *testing.B) time.Duration {
 
 // BenchmarkCallCPU measures the client's CPU per call in the end-to-end
 // benchmark's pattern (a server in another process answering after 20 ms,
-// over kept-alive connections), with 8 and 32 calls in flight: a bare
-// net/http GET whose body is discarded, which is the floor any Go client
-// pays, against a connector.Client call that waits for the limiter, times,
-// counts, classifies and decodes the answer.
+// over kept-alive connections), with 8 and 32 calls in flight: a bare GET
+// whose body is discarded, through net/http and through internal/http1,
+// against a connector.Client call (over http1) that waits for the limiter,
+// times, counts, classifies and decodes the answer.
 //
 //	go test ./internal/connector -run '^$' -bench CallCPU -benchtime 6000x -count 3
 func BenchmarkCallCPU(b *testing.B) {
