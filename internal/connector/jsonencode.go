@@ -38,22 +38,9 @@ func appendJSON(b []byte, v any, depth int) ([]byte, error) {
 	case float64:
 		return appendFloat(b, x, v)
 	case map[string]any:
-		if x == nil {
-			return append(b, "null"...), nil
-		}
-		b = append(b, '{')
-		for i, k := range sortedKeys(x) {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, k)
-			b = append(b, ':')
-			var err error
-			if b, err = appendJSON(b, x[k], depth+1); err != nil {
-				return nil, err
-			}
-		}
-		return append(b, '}'), nil
+		return appendMap(b, x, depth)
+	case map[string]string:
+		return appendMap(b, x, depth)
 	case []any:
 		return appendSlice(b, x, depth)
 	case []string:
@@ -62,32 +49,34 @@ func appendJSON(b []byte, v any, depth int) ([]byte, error) {
 		return appendSlice(b, x, depth)
 	case []map[string]string:
 		return appendSlice(b, x, depth)
-	case map[string]string:
-		if x == nil {
-			return append(b, "null"...), nil
-		}
-		b = append(b, '{')
-		for i, k := range sortedKeys(x) {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, k)
-			b = append(b, ':')
-			b = appendJSONString(b, x[k])
-		}
-		return append(b, '}'), nil
 	}
 	return appendMarshal(b, v)
 }
 
-// sortedKeys is m's keys in json.Marshal's order.
-func sortedKeys[V any](m map[string]V) []string {
+// appendMap writes a map of the kinds appendJSON writes, its keys in
+// json.Marshal's order.
+func appendMap[V any](b []byte, m map[string]V, depth int) ([]byte, error) {
+	if m == nil {
+		return append(b, "null"...), nil
+	}
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	return keys
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		var err error
+		if b, err = appendJSON(b, m[k], depth+1); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // appendSlice writes a typed slice of the kinds appendJSON writes.
