@@ -241,8 +241,11 @@ func TestRestartMidRequestResumesWithoutDuplicates(t *testing.T) {
 	const n = 500
 	w := newWorld(t, nil)
 	w.nn.Generate(n)
-	// A little latency so the request is still running when the manager stops.
-	if err := w.ip.SetFaults(fault.Config{Latency: 2 * time.Millisecond}); err != nil {
+	// Latency so the request is still running when the manager stops: the
+	// records take about 5 s, and progress reaches a third of them in the
+	// third status write (progress of a 500-id request is written every
+	// 1-3 s, by its size).
+	if err := w.ip.SetFaults(fault.Config{Latency: 20 * time.Millisecond}); err != nil {
 		t.Fatal(err)
 	}
 	stop := startManager(t, testOptions())
