@@ -66,6 +66,21 @@ func newTransport(t *testing.T, cfg Config) (*Transport, *fallbackRecorder) {
 	return tr, fb
 }
 
+// idleCount is how many connections the pool holds, counted from its
+// lists so that the count field is checked too.
+func idleCount(tr *Transport) int {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	n := 0
+	for _, cs := range tr.idle {
+		n += len(cs)
+	}
+	if n != tr.count {
+		return -1 // the lists and the count disagree
+	}
+	return n
+}
+
 func call(t *testing.T, tr http.RoundTripper, method, target, body string) (*http.Response, string) {
 	t.Helper()
 	var r io.Reader
@@ -171,10 +186,8 @@ func TestCallerAskingToCloseIsHonoured(t *testing.T) {
 		}
 		<-s.closed
 	}
-	tr.mu.Lock()
-	defer tr.mu.Unlock()
-	if tr.count != 0 {
-		t.Errorf("%d connections kept after the caller asked to close them", tr.count)
+	if n := idleCount(tr); n != 0 {
+		t.Errorf("%d connections kept after the caller asked to close them", n)
 	}
 }
 
@@ -249,10 +262,8 @@ func TestCancelEndsAWaitingCall(t *testing.T) {
 			t.Errorf("%s: err = %v, want %v", end.name, err, end.want)
 		}
 	}
-	tr.mu.Lock()
-	defer tr.mu.Unlock()
-	if tr.count != 0 {
-		t.Errorf("%d connections went back to the pool after their calls were cut off", tr.count)
+	if n := idleCount(tr); n != 0 {
+		t.Errorf("%d connections went back to the pool after their calls were cut off", n)
 	}
 }
 
@@ -477,10 +488,13 @@ func TestIdleConnectionsExpire(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("an idle connection outlived its IdleConnTimeout")
 	}
+	if n := idleCount(tr); n != 0 {
+		t.Errorf("the pool still lists %d connections", n)
+	}
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
-	if tr.count != 0 || len(tr.idle) != 0 {
-		t.Errorf("the pool still lists %d connections", tr.count)
+	if len(tr.idle) != 0 {
+		t.Errorf("the pool still keeps lists for %d hosts", len(tr.idle))
 	}
 }
 
@@ -498,9 +512,7 @@ func TestPoolKeepsAtMostMaxIdlePerHost(t *testing.T) {
 	close(release)
 	wg.Wait()
 	<-s.closed
-	tr.mu.Lock()
-	defer tr.mu.Unlock()
-	if tr.count != 2 {
-		t.Errorf("idle = %d, want 2", tr.count)
+	if n := idleCount(tr); n != 2 {
+		t.Errorf("idle = %d, want 2", n)
 	}
 }
