@@ -9,9 +9,11 @@ import (
 )
 
 // Adaptive paces a credential whose limit nobody configured: it sends at
-// will until the system answers 429, then holds the rate a little under
-// what the system was accepting, and raises it slowly while no 429 comes
-// (additive increase, multiplicative decrease, as TCP does). One Adaptive is
+// will until the system answers 429, then cuts the rate a little under what
+// the system was accepting (its ceiling), climbs back to just under the
+// ceiling, holds there for 30 s and only then probes above it, slowly
+// (multiplicative decrease as TCP does; the plateau before probing as CUBIC
+// does, for probing past the limit is what costs 429s). One Adaptive is
 // shared by every user of a credential (Registry.Adaptive).
 type Adaptive struct {
 	now func() time.Time
@@ -26,6 +28,14 @@ type Adaptive struct {
 	// refused counts the 429s of the current window and the previous one.
 	refused, prevRefused int
 	lastCut, lastUp      time.Time
+	// ceiling is the rate the system was accepting when it last refused:
+	// its limit, as near as can be told. The rate climbs back to just
+	// under it and holds there (heldSince) before probing above.
+	ceiling   float64
+	heldSince time.Time
+	// measured is the ceiling as the last cut measured it; lone 429s
+	// lower the ceiling by at most a tenth below it (nudge).
+	measured float64
 	// peak is the most answers accepted in one window lately (decaying by
 	// 0.5% a window, halving in about two minutes): a cut never goes below
 	// half of it, so 429s that do not come from the rate (a system refusing
@@ -37,11 +47,16 @@ type Adaptive struct {
 const (
 	adaptiveBackoff  = 0.95 // a cut sets the rate to this share of the accepted rate
 	adaptiveGrowth   = 0.02 // each second without a 429 adds this share of the rate
+	adaptiveHold     = 0.98 // the share of the ceiling the rate climbs back to
+	adaptiveHoldFor  = 30 * time.Second
+	adaptiveNudge    = 0.98 // a lone 429 at the ceiling lowers it to this share
+	adaptiveNudgeMin = 0.9  // but not below this share of what the last cut measured
 	adaptiveMinStep  = 0.5  // requests per second, the least an increase adds
 	adaptiveMinRate  = 0.5  // requests per second, the least a cut leaves
 	adaptiveCutEvery = 500 * time.Millisecond
 	// adaptiveMinRefused is how many 429s within a second mean the rate is
-	// too high; fewer are retried (Transport.Resends) but change nothing.
+	// too high; fewer are resent (Transport.Resends) and only nudge the
+	// ceiling.
 	adaptiveMinRefused = 3
 )
 
@@ -70,21 +85,22 @@ func (a *Adaptive) Observe(status int) {
 	if status != 429 {
 		a.cur++
 		if a.lim.Limit() != rate.Inf && now.Sub(a.lastUp) >= time.Second && now.Sub(a.lastCut) >= time.Second {
-			l := float64(a.lim.Limit())
-			a.set(now, l+max(adaptiveMinStep, l*adaptiveGrowth))
-			a.lastUp = now
+			a.raise(now)
 		}
 		return
 	}
 	a.refused++
 	frac := float64(now.Sub(a.winStart)) / float64(time.Second)
 	if float64(a.prevRefused)*(1-frac)+float64(a.refused) < adaptiveMinRefused {
-		return // a stray 429 says little about the rate
+		a.nudge(now) // a lone 429 says little about the rate, unless it is at the ceiling
+		return
 	}
 	if !a.lastCut.IsZero() && now.Sub(a.lastCut) < adaptiveCutEvery {
 		return // the 429s of one burst are one signal
 	}
-	next := adaptiveBackoff * a.acceptedRate(now)
+	a.ceiling, a.heldSince = a.acceptedRate(now), time.Time{}
+	a.measured = a.ceiling
+	next := adaptiveBackoff * a.ceiling
 	if l := float64(a.lim.Limit()); a.lim.Limit() != rate.Inf {
 		// Never more than halve: a 429 after a quiet spell says little
 		// about the rate the system accepts.
@@ -92,6 +108,44 @@ func (a *Adaptive) Observe(status int) {
 	}
 	a.set(now, max(adaptiveMinRate, a.peak/2, next))
 	a.lastCut, a.lastUp = now, now
+}
+
+// raise is the increase after a second without a 429: back up to just
+// under the ceiling, then, once the rate has held there for
+// adaptiveHoldFor, on above it, for the limit may have been raised. A
+// system's limit seldom moves, so most of the time is spent just under it
+// rather than probing past it: probing is what the 429s cost.
+func (a *Adaptive) raise(now time.Time) {
+	l := float64(a.lim.Limit())
+	step := max(adaptiveMinStep, l*adaptiveGrowth)
+	if hold := adaptiveHold * a.ceiling; l < hold {
+		l = min(hold, l+step)
+	} else {
+		if a.heldSince.IsZero() {
+			a.heldSince = now
+		}
+		if now.Sub(a.heldSince) < adaptiveHoldFor {
+			return
+		}
+		l += step
+	}
+	a.set(now, l)
+	a.lastUp = now
+}
+
+// nudge answers a 429 too lone to cut the rate when the rate is at the
+// ceiling or probing above it: holding just under the ceiling should draw
+// none, so the ceiling was measured a little high (a token bucket that was
+// still draining when it was measured) or the probe found the limit. The
+// bound below what the cut measured keeps a system that refuses a call now
+// and then, whatever the rate, from wearing the rate down.
+func (a *Adaptive) nudge(now time.Time) {
+	if a.ceiling == 0 || float64(a.lim.Limit()) < adaptiveHold*a.ceiling {
+		return
+	}
+	a.ceiling = max(a.ceiling*adaptiveNudge, adaptiveNudgeMin*a.measured)
+	a.set(now, adaptiveHold*a.ceiling)
+	a.heldSince, a.lastUp = now, now
 }
 
 // roll moves the one-second windows forward.

@@ -1,0 +1,110 @@
+package connector
+
+import (
+	"testing"
+	"time"
+)
+
+// simulateAdaptive runs an Adaptive on a simulated clock against a system
+// that accepts limit calls per second (a token bucket holding one second
+// of them, as API gateways and the simulators do) and answers after
+// latency, with a sender that always has a call ready and at most 64 in
+// flight. It returns the share of calls refused and the accepted rate over
+// the limit, both counted after the first 10 seconds.
+func simulateAdaptive(limit float64, latency, run time.Duration) (refusedShare, useful float64) {
+	now := time.Unix(1_800_000_000, 0)
+	start := now
+	a := NewAdaptive(func() time.Time { return now })
+	tokens, last := limit, now
+	type answer struct {
+		at     time.Time
+		status int
+	}
+	var pending []answer
+	var sent, refused, accepted int
+	for ; now.Sub(start) < run; now = now.Add(time.Millisecond) {
+		for len(pending) > 0 && !pending[0].at.After(now) {
+			a.Observe(pending[0].status)
+			pending = pending[1:]
+		}
+		for len(pending) < 64 && a.lim.AllowN(now, 1) {
+			tokens = min(limit, tokens+now.Sub(last).Seconds()*limit)
+			last = now
+			status := 200
+			if tokens < 1 {
+				status = 429
+			} else {
+				tokens--
+			}
+			pending = append(pending, answer{now.Add(latency), status})
+			if now.Sub(start) >= 10*time.Second {
+				sent++
+				if status == 429 {
+					refused++
+				} else {
+					accepted++
+				}
+			}
+		}
+	}
+	return float64(refused) / float64(sent), float64(accepted) / (run - 10*time.Second).Seconds() / limit
+}
+
+// Against a fixed limit the rate settles just under it: after the first
+// 10 s, at most 1% of calls are refused and at least 95% of the limit is
+// used, over a run long enough to probe above the limit twice. Without the
+// hold at the ceiling, probing refuses 1% at 50/s and 8% at 10/s.
+func TestAdaptiveLimiterSettlesUnderTheLimit(t *testing.T) {
+	for _, limit := range []float64{10, 50, 200} {
+		refused, useful := simulateAdaptive(limit, 20*time.Millisecond, 80*time.Second)
+		t.Logf("limit %v/s: %.2f%% refused, %.3f of the limit used", limit, 100*refused, useful)
+		if refused > 0.01 || useful < 0.95 {
+			t.Errorf("limit %v/s: %.2f%% refused, %.3f of the limit used; want ≤ 1%% and ≥ 0.95", limit, 100*refused, useful)
+		}
+	}
+}
+
+// Lone 429s at the ceiling lower it, a little each, but never more than a
+// tenth below what the last cut measured, nor while the rate is still
+// climbing back.
+func TestAdaptiveLimiterLone429sNudgeTheCeiling(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	a := NewAdaptive(func() time.Time { return now })
+	second := func(status ...int) { // 50 answers over a second, then these
+		for range 50 {
+			now = now.Add(20 * time.Millisecond)
+			a.Observe(200)
+		}
+		for _, s := range status {
+			a.Observe(s)
+		}
+	}
+	second()
+	second(429, 429, 429) // the cut: the ceiling is the 50/s accepted
+	if a.measured < 45 || a.measured > 55 {
+		t.Fatalf("the cut measured a ceiling of %.1f/s, want about 50", a.measured)
+	}
+	climbing := float64(a.Limit())
+	now = now.Add(2500 * time.Millisecond) // past the cut's windows, not yet climbed
+	a.Observe(429)                         // a lone 429 below the ceiling changes nothing
+	if float64(a.Limit()) != climbing || a.ceiling != a.measured {
+		t.Fatalf("a lone 429 below the ceiling moved it: rate %.2f (was %.2f), ceiling %.2f", float64(a.Limit()), climbing, a.ceiling)
+	}
+	for range 10 {
+		second()
+	}
+	if held := float64(a.Limit()); held < 0.97*a.ceiling || held > a.ceiling {
+		t.Fatalf("after 10 quiet seconds the rate is %.2f, want just under the ceiling %.2f", held, a.ceiling)
+	}
+	before := a.ceiling
+	second(429)
+	if a.ceiling >= before || float64(a.Limit()) >= adaptiveHold*before {
+		t.Fatalf("a lone 429 at the ceiling: ceiling %.2f → %.2f, rate %.2f", before, a.ceiling, float64(a.Limit()))
+	}
+	for range 40 {
+		second(429)
+	}
+	if a.ceiling < adaptiveNudgeMin*a.measured-1e-9 {
+		t.Fatalf("lone 429s wore the ceiling down to %.2f, below %.0f%% of the measured %.2f", a.ceiling, 100*adaptiveNudgeMin, a.measured)
+	}
+}
