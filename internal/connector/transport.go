@@ -175,18 +175,13 @@ func (t *Transport) send(req *http.Request) (*http.Response, error) {
 			return nil, FromCause(t.system, op, line(), ctx.Err())
 		}
 	}
-	callCtx, cancel := context.WithTimeoutCause(ctx, t.timeout, errTimeout)
 	start := time.Now()
-	resp, err := t.base.RoundTrip(req.WithContext(callCtx))
+	resp, err := t.within(req)
 	elapsed := time.Since(start)
 	if err != nil {
-		cancel()
 		observeRequest(t.system, op, 0, elapsed)
 		if log, ok := t.debug(ctx); ok {
 			log.Info("request failed", "system", t.system, "operation", op, "request", line(), "duration", elapsed)
-		}
-		if ctx.Err() == nil && context.Cause(callCtx) == errTimeout {
-			err = errTimeout
 		}
 		return nil, FromCause(t.system, op, line(), err)
 	}
@@ -199,9 +194,34 @@ func (t *Transport) send(req *http.Request) (*http.Response, error) {
 			"status", resp.StatusCode, "duration", elapsed)
 	}
 	recordResponse(ctx, resp)
-	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel, timedOut: func() bool {
-		return ctx.Err() == nil && context.Cause(callCtx) == errTimeout
-	}}
+	return resp, nil
+}
+
+// boundedRoundTripper is a base that bounds a call itself, on the
+// connection's deadline (internal/http1): no timer per call.
+type boundedRoundTripper interface {
+	RoundTripWithin(req *http.Request, d time.Duration) (*http.Response, error)
+}
+
+// within sends req bounded by the per-call timeout, from the request to
+// the end of the answer's body: by the base when it can, else by a context
+// timeout that closing the body ends.
+func (t *Transport) within(req *http.Request) (*http.Response, error) {
+	if b, ok := t.base.(boundedRoundTripper); ok {
+		return b.RoundTripWithin(req, t.timeout)
+	}
+	ctx := req.Context()
+	callCtx, cancel := context.WithTimeoutCause(ctx, t.timeout, errTimeout)
+	timedOut := func() bool { return ctx.Err() == nil && context.Cause(callCtx) == errTimeout }
+	resp, err := t.base.RoundTrip(req.WithContext(callCtx))
+	if err != nil {
+		cancel()
+		if timedOut() {
+			err = errTimeout
+		}
+		return nil, err
+	}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel, timedOut: timedOut}
 	return resp, nil
 }
 

@@ -388,7 +388,7 @@ func TestIdleConnectionClosedByTheServerIsNotReused(t *testing.T) {
 	call(t, tr, http.MethodGet, base, "")
 	<-closed
 	tr.mu.Lock()
-	idle := tr.idle[poolKey(mustURL(t, base))][0]
+	idle := tr.idle[keyOf(mustURL(t, base))][0]
 	tr.mu.Unlock()
 	deadline := time.Now().Add(5 * time.Second)
 	for !peerClosed(idle.nc) { // the FIN crosses loopback asynchronously
@@ -514,5 +514,103 @@ func TestPoolKeepsAtMostMaxIdlePerHost(t *testing.T) {
 	<-s.closed
 	if n := idleCount(tr); n != 2 {
 		t.Errorf("idle = %d, want 2", n)
+	}
+}
+
+// RoundTripWithin bounds a call by the connection's deadline: a GET that
+// gets no answer on a kept connection fails as a timeout and is not sent
+// again (the resend rule would otherwise send it on a new connection), and
+// the connection is not kept.
+func TestRoundTripWithinTimesOutWithoutResending(t *testing.T) {
+	var gets atomic.Int32
+	release := make(chan struct{})
+	base := rawServer(t, func(i int, c net.Conn, br *bufio.Reader) {
+		for n := 0; ; n++ {
+			if _, err := http.ReadRequest(br); err != nil {
+				return
+			}
+			gets.Add(1)
+			if n == 1 {
+				<-release // the second call on a connection: never answered
+				return
+			}
+			answer(c, "ok")
+		}
+	})
+	defer close(release)
+	tr, _ := newTransport(t, Config{})
+	call(t, tr, http.MethodGet, base, "")
+	req, _ := http.NewRequest(http.MethodGet, base, nil)
+	_, err := tr.RoundTripWithin(req, 50*time.Millisecond)
+	var ne net.Error
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("err = %v, want a timeout", err)
+	}
+	if n := gets.Load(); n != 2 {
+		t.Errorf("the server saw %d GETs, want 2: a call out of time must not be resent", n)
+	}
+	if n := idleCount(tr); n != 0 {
+		t.Errorf("%d connections went back to the pool after a call ran out of time", n)
+	}
+}
+
+// The bound covers the body, and a connection that served a bounded call
+// goes back to the pool without its deadline: the next call on it, slower
+// than the first one's bound, succeeds.
+func TestRoundTripWithinCoversTheBodyAndClearsTheDeadline(t *testing.T) {
+	var slow atomic.Bool
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/hang-in-body" {
+			_, _ = w.Write([]byte("head of the body"))
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+			return
+		}
+		if slow.Load() {
+			time.Sleep(150 * time.Millisecond) // the server's own pace, past the first call's bound
+		}
+		_, _ = io.WriteString(w, "ok")
+	}, false)
+	tr, _ := newTransport(t, Config{})
+	req, _ := http.NewRequest(http.MethodGet, s.URL+"/fast", nil)
+	resp, err := tr.RoundTripWithin(req, 100*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	slow.Store(true)
+	if _, b := call(t, tr, http.MethodGet, s.URL+"/slow", ""); b != "ok" {
+		t.Errorf("body %q", b)
+	}
+	if n := s.conns.Load(); n != 1 {
+		t.Errorf("%d connections, want the first one reused", n)
+	}
+
+	req, _ = http.NewRequest(http.MethodGet, s.URL+"/hang-in-body", nil)
+	resp, err = tr.RoundTripWithin(req, 50*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = io.ReadAll(resp.Body)
+	var ne net.Error
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		t.Errorf("reading a body that stops: err = %v, want a timeout", err)
+	}
+}
+
+// A bounded call the Fallback sends is bounded by a context timeout.
+func TestRoundTripWithinBoundsTheFallback(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body) // so that the server sees the client hang up
+		<-r.Context().Done()
+	}, false)
+	tr := New(Config{Fallback: &http.Transport{}, Proxy: func(*http.Request) (*url.URL, error) { return nil, nil }})
+	t.Cleanup(tr.CloseIdleConnections)
+	// A body of unknown length is the Fallback's.
+	req, _ := http.NewRequest(http.MethodPost, s.URL, io.MultiReader(strings.NewReader("{}")))
+	_, err := tr.RoundTripWithin(req, 50*time.Millisecond)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err = %v, want the context's deadline", err)
 	}
 }
