@@ -9,12 +9,15 @@ import (
 	"github.com/customersync/customer-sync-operator/internal/customer"
 )
 
-// linkBody is the body of LookupSpecial and UpdateExternalId [doc].
-type linkBody struct {
-	TableName  string `json:"table_name"`
-	SystemID   int64  `json:"system_id"`
-	ExternalID string `json:"external_id"`
-	InternalID string `json:"internal_id,omitempty"`
+// linkBody is the body of LookupSpecial and UpdateExternalId [doc]: a
+// generic map, which connector.EncodeJSON writes without reflection (a
+// struct would go through json.Marshal, on every record's two link calls).
+func linkBody(systemID int64, externalID, internalID string) map[string]any {
+	b := map[string]any{"table_name": tableCustomer, "system_id": systemID, "external_id": externalID}
+	if internalID != "" {
+		b["internal_id"] = internalID
+	}
+	return b
 }
 
 // LookupSpecial returns the iPaaS.com id linked to externalID for the
@@ -25,7 +28,7 @@ func (c *Connector) LookupSpecial(ctx context.Context, externalID string) (id st
 	}
 	var out any
 	err = c.client.Do(ctx, connector.Call{Operation: "LookupSpecial", Method: http.MethodPost, Path: pathLookupSpecial,
-		Body: linkBody{TableName: tableCustomer, SystemID: c.systemID, ExternalID: externalID}, Out: &out})
+		Body: linkBody(c.systemID, externalID, ""), Out: &out})
 	if errors.Is(err, connector.ErrNotFound) {
 		return "", false, nil
 	}
@@ -80,7 +83,7 @@ func (c *Connector) Link(ctx context.Context, id, externalID string) error {
 		return connector.Invalid(System, "UpdateExternalId", map[string][]string{"internal_id": {"the customer id is required"}})
 	}
 	return c.client.Do(ctx, connector.Call{Operation: "UpdateExternalId", Method: http.MethodPost, Path: pathUpdateExternalID,
-		Body: linkBody{TableName: tableCustomer, SystemID: c.systemID, ExternalID: externalID, InternalID: id}})
+		Body: linkBody(c.systemID, externalID, id)})
 }
 
 func (c *Connector) needSystemID(op, externalID string) error {
