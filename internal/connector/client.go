@@ -36,19 +36,31 @@ type Authorizer interface {
 }
 
 // BearerKey is a static API key sent as "Authorization: Bearer <key>".
-type BearerKey string
+type BearerKey struct {
+	key    string
+	header []string // built once: nothing appends to it
+}
+
+// Bearer returns the Authorizer of a static API key.
+func Bearer(key string) *BearerKey {
+	return &BearerKey{key: key, header: []string{"Bearer " + key}}
+}
 
 // Authorize sets the bearer header.
-func (k BearerKey) Authorize(_ context.Context, req *http.Request) error {
-	req.Header.Set("Authorization", "Bearer "+string(k))
+func (k *BearerKey) Authorize(_ context.Context, req *http.Request) error {
+	req.Header["Authorization"] = k.header
 	return nil
 }
 
 // Rejected reports false: a static key does not get better by retrying.
-func (k BearerKey) Rejected(context.Context, *http.Request) bool { return false }
+func (k *BearerKey) Rejected(context.Context, *http.Request) bool { return false }
 
 // Secrets returns the key.
-func (k BearerKey) Secrets() []string { return []string{string(k)} }
+func (k *BearerKey) Secrets() []string { return []string{k.key} }
+
+// String and GoString keep the key out of anything that prints the value.
+func (k *BearerKey) String() string   { return "Bearer [redacted]" }
+func (k *BearerKey) GoString() string { return k.String() }
 
 // ClientConfig configures a Client.
 type ClientConfig struct {

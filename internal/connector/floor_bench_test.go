@@ -137,7 +137,7 @@ func benchCallCPU(b *testing.B, base string, inFlight int) {
 	b.Run("connector", func(b *testing.B) {
 		c, err := connector.NewClient(connector.ClientConfig{System: "floor", BaseURL: base,
 			Transport: connector.NewTransport(connector.TransportConfig{System: "floor", Concurrency: inFlight, Registry: connector.NewRegistry()}),
-			Auth:      connector.BearerKey("key")})
+			Auth:      connector.Bearer("key")})
 		if err != nil {
 			b.Fatal(err)
 		}

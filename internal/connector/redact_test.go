@@ -1,6 +1,7 @@
 package connector_test
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -32,5 +33,15 @@ func TestScrubber(t *testing.T) {
 	}
 	if got := sc.String("abc is short"); got != "abc is short" {
 		t.Errorf("short values must not be scrubbed: %q", got)
+	}
+}
+
+// A bearer key printed by mistake, with any verb, shows no key.
+func TestBearerKeyDoesNotPrintItsKey(t *testing.T) {
+	k := connector.Bearer("sk-secret-value")
+	for _, out := range []string{fmt.Sprint(k), fmt.Sprintf("%v %+v %#v %s", k, k, k, k)} {
+		if strings.Contains(out, "sk-secret-value") {
+			t.Errorf("printed %q", out)
+		}
 	}
 }

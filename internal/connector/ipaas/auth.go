@@ -162,7 +162,7 @@ func (a *tokenAuth) login(ctx context.Context) (*token, error) {
 	var company tokenResponse
 	if err := a.signIn.Do(ctx, connector.Call{Operation: "ChangeCompany", Method: http.MethodGet,
 		Path: pathChangeCompany + url.PathEscape(a.companyID), Out: &company, Sensitive: true,
-		Auth: connector.BearerKey(user.AccessToken)}); err != nil {
+		Auth: connector.Bearer(user.AccessToken)}); err != nil {
 		return nil, signInFailed(err, "switching to the company failed: check companyId and the user's access to it")
 	}
 	return a.newToken(company, "ChangeCompany")

@@ -92,7 +92,7 @@ func New(cfg Config) (*Connector, error) {
 // newAuthorizer picks the auth mode from the credentials present.
 func newAuthorizer(cfg Config, tr http.RoundTripper) (connector.Authorizer, error) {
 	if key := cfg.Credential(CredentialAPIKey); key != "" {
-		return connector.BearerKey(key), nil
+		return connector.Bearer(key), nil
 	}
 	if err := cfg.RequireCredentials(System, CredentialUsername, CredentialPassword, CredentialCompanyID); err != nil {
 		return nil, connector.InvalidConfig(System,

@@ -54,7 +54,7 @@ func New(cfg Config) (*Connector, error) {
 	tr := cfg.NewTransport(System)
 	client, err := connector.NewClient(connector.ClientConfig{
 		System: System, BaseURL: cfg.BaseURL, Transport: tr,
-		Auth: connector.BearerKey(cfg.Credential(CredentialAPIKey)), ParseError: parseError,
+		Auth: connector.Bearer(cfg.Credential(CredentialAPIKey)), ParseError: parseError,
 	})
 	if err != nil {
 		return nil, err
