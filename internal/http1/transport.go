@@ -301,10 +301,11 @@ func (t *Transport) dial(ctx context.Context, key poolKey, u *url.URL, deadline 
 		}
 		cfg.NextProtos = []string{"http/1.1"}
 		tc := tls.Client(nc, cfg)
-		hctx, cancel := context.WithTimeout(ctx, t.cfg.TLSHandshakeTimeout)
-		if !deadline.IsZero() {
-			hctx, cancel = context.WithDeadline(hctx, deadline)
+		by := time.Now().Add(t.cfg.TLSHandshakeTimeout)
+		if !deadline.IsZero() && deadline.Before(by) {
+			by = deadline
 		}
+		hctx, cancel := context.WithDeadline(ctx, by)
 		err := tc.HandshakeContext(hctx)
 		cancel()
 		if err != nil {
