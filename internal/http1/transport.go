@@ -5,7 +5,8 @@
 // network, as an operator syncing records is, each hand-over wakes a
 // sleeping thread, and a call costs about 70 µs of client CPU on the
 // project's 2-core benchmark machine. Here the caller's goroutine writes
-// the request and reads the answer itself: about 45 µs
+// the request and reads the answer itself, and on Linux it does so with
+// raw system calls that keep its P (rawio_linux.go): about 35 µs
 // (BenchmarkCallCPU in internal/connector, docs/benchmarks.md).
 //
 // The framing is the standard library's: http.ReadResponse parses every
@@ -291,6 +292,7 @@ func (t *Transport) dial(ctx context.Context, key poolKey, u *url.URL, deadline 
 	if err != nil {
 		return nil, err
 	}
+	nc = newRawTCP(nc)
 	if u.Scheme == "https" {
 		cfg := &tls.Config{}
 		if t.cfg.TLSClientConfig != nil {
