@@ -39,3 +39,27 @@ func TestObjectSizeEstimate(t *testing.T) {
 		t.Fatalf("waits %s (100 ids) and %s (2,000 ids, 1,000 results): want the interval, then more than 6 s", small, large)
 	}
 }
+
+// No progress write in the last interval of a slice, whose end writes
+// anyway; a window held past the slice's end by a slow record, or one of
+// retries only, still writes on its cadence.
+func TestProgressIsNotWrittenJustBeforeTheSliceEnds(t *testing.T) {
+	const interval = 2 * time.Second
+	for _, c := range []struct {
+		elapsed time.Duration
+		fresh   bool
+		want    bool
+	}{
+		{2 * time.Second, true, true},
+		{sliceDuration - interval - time.Millisecond, true, true},
+		{sliceDuration - interval, true, false},
+		{sliceDuration - time.Millisecond, true, false},
+		{sliceDuration, true, true},     // a record holds the window open
+		{3 * sliceDuration, true, true}, // still
+		{sliceDuration - time.Second, false, true},
+	} {
+		if got := progressDue(c.elapsed, interval, c.fresh); got != c.want {
+			t.Errorf("progressDue(%s, %s, fresh=%v) = %v, want %v", c.elapsed, interval, c.fresh, got, c.want)
+		}
+	}
+}
