@@ -168,6 +168,10 @@ type Call struct {
 	Sensitive bool
 	// ResponseHeader, when not nil, receives the response headers.
 	ResponseHeader *http.Header
+	// Absent, when not nil, is set on a 404 answer, and Do returns nil: for
+	// a lookup whose miss is an answer (a new record's link lookup), which
+	// then builds no error and parses no error body.
+	Absent *bool
 }
 
 // Do sends the call. After a 401 it asks the Authorizer whether fresh
@@ -229,6 +233,10 @@ func (c *Client) Do(ctx context.Context, call Call) error {
 		}
 		if status == http.StatusUnauthorized && attempt == 0 && auth != nil && auth.Rejected(ctx, req) {
 			continue
+		}
+		if status == http.StatusNotFound && call.Absent != nil {
+			*call.Absent = true
+			return nil
 		}
 		if status < 200 || status >= 300 {
 			var detail ErrorDetail

@@ -334,3 +334,44 @@ func TestRedirectIsNotFollowed(t *testing.T) {
 		t.Fatal("the redirect was followed")
 	}
 }
+
+// A lookup whose miss is an answer asks for it with Call.Absent: a 404 then
+// sets it and returns nil, with Out untouched; without Absent, the same
+// answer is ErrNotFound, and a lookup's other failures stay errors.
+func TestAbsentTurnsA404IntoAnAnswer(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/missing":
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = io.WriteString(w, `{"message":"no such link"}`)
+		case "/broken":
+			w.WriteHeader(http.StatusInternalServerError)
+		default:
+			_, _ = io.WriteString(w, `{"id":"7"}`)
+		}
+	}))
+	defer srv.Close()
+	c := newClient(t, srv.URL, connector.TransportConfig{}, nil)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		path       string
+		wantAbsent bool
+	}{
+		{"/missing", true},
+		{"/found", false},
+	} {
+		var out map[string]any
+		var absent bool
+		err := c.Do(ctx, connector.Call{Operation: "Lookup", Method: http.MethodGet, Path: tc.path, Out: &out, Absent: &absent})
+		if err != nil || absent != tc.wantAbsent || (absent && out != nil) || (!absent && out["id"] != "7") {
+			t.Errorf("%s: err %v, absent %v, out %v", tc.path, err, absent, out)
+		}
+	}
+	var absent bool
+	if err := c.Do(ctx, connector.Call{Operation: "Lookup", Method: http.MethodGet, Path: "/broken", Absent: &absent}); absent || !connector.IsTransient(err) {
+		t.Errorf("/broken: err %v, absent %v: want a transient error", err, absent)
+	}
+	if err := c.Do(ctx, connector.Call{Operation: "Get", Method: http.MethodGet, Path: "/missing"}); !errors.Is(err, connector.ErrNotFound) {
+		t.Errorf("/missing without Absent: %v, want ErrNotFound", err)
+	}
+}

@@ -2,7 +2,6 @@ package ipaas
 
 import (
 	"context"
-	"errors"
 	"net/http"
 
 	"github.com/customersync/customer-sync-operator/internal/connector"
@@ -27,9 +26,10 @@ func (c *Connector) LookupSpecial(ctx context.Context, externalID string) (id st
 		return "", false, err
 	}
 	var out any
+	var absent bool
 	err = c.client.Do(ctx, connector.Call{Operation: "LookupSpecial", Method: http.MethodPost, Path: pathLookupSpecial,
-		Body: linkBody(c.systemID, externalID, ""), Out: &out})
-	if errors.Is(err, connector.ErrNotFound) {
+		Body: linkBody(c.systemID, externalID, ""), Out: &out, Absent: &absent})
+	if absent {
 		return "", false, nil
 	}
 	if err != nil {
