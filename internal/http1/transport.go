@@ -10,7 +10,9 @@
 // (BenchmarkCallCPU in internal/connector, docs/benchmarks.md).
 //
 // The framing is the standard library's: http.ReadResponse parses every
-// answer, including chunked and close-delimited bodies. This package owns
+// answer but the commonest (readHead: an HTTP/1.1 head already buffered,
+// framed by one Content-Length), including chunked and close-delimited
+// bodies. This package owns
 // only the connection pool, the request head and cancellation. What it
 // does not do itself (a proxy from the environment, a request body of
 // unknown length, Expect, trailers) goes to the Fallback transport.
@@ -417,7 +419,10 @@ func (c *conn) roundTrip(t *Transport, req *http.Request, deadline time.Time) (*
 		stop()
 		return nil, errNoAnswer{err}
 	}
-	resp, err := http.ReadResponse(c.br, req)
+	resp, ok := readHead(c.br, req)
+	if !ok {
+		resp, err = http.ReadResponse(c.br, req)
+	}
 	for err == nil && resp.StatusCode >= 100 && resp.StatusCode < 200 {
 		if resp.StatusCode == http.StatusSwitchingProtocols {
 			err = errors.New("http1: the server switched protocols")
