@@ -10,8 +10,7 @@ import (
 	"testing"
 )
 
-// readBoth parses raw with readHead and, from a fresh reader, with
-// http.ReadResponse, and reads each body to its end.
+// parsed is an answer read to the end of its body.
 type parsed struct {
 	resp *http.Response
 	body []byte
@@ -19,6 +18,8 @@ type parsed struct {
 	rest []byte // what is left for the next answer
 }
 
+// parseWith parses raw with readHead (fast) or http.ReadResponse and reads
+// the body to its end; false when readHead declines.
 func parseWith(raw []byte, req *http.Request, fast bool) (parsed, bool) {
 	br := bufio.NewReaderSize(bytes.NewReader(raw), 4<<10)
 	if _, err := br.Peek(1); err != nil {

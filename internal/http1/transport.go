@@ -622,14 +622,22 @@ func validHeader(h http.Header) error {
 			return fmt.Errorf("http1: invalid header field name %q", k)
 		}
 		for _, v := range vs {
-			for i := 0; i < len(v); i++ {
-				if b := v[i]; (b < ' ' && b != '\t') || b == 0x7f {
-					return fmt.Errorf("http1: invalid value for header field %q", k)
-				}
+			if !validValue(v) {
+				return fmt.Errorf("http1: invalid value for header field %q", k)
 			}
 		}
 	}
 	return nil
+}
+
+// validValue reports whether v holds no control characters but tabs.
+func validValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if b := v[i]; (b < ' ' && b != '\t') || b == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 func validName(k string) bool {
