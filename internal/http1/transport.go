@@ -10,12 +10,12 @@
 // (BenchmarkCallCPU in internal/connector, docs/benchmarks.md).
 //
 // The framing is the standard library's: http.ReadResponse parses every
-// answer but the commonest (readHead: an HTTP/1.1 head already buffered,
-// framed by one Content-Length), including chunked and close-delimited
-// bodies. This package owns
-// only the connection pool, the request head and cancellation. What it
-// does not do itself (a proxy from the environment, a request body of
-// unknown length, Expect, trailers) goes to the Fallback transport.
+// answer, chunked and close-delimited bodies included, but the commonest
+// (readHead: an HTTP/1.1 head already buffered, framed by one
+// Content-Length). This package owns only the connection pool, the request
+// head and cancellation. What it does not do itself (a proxy from the
+// environment, a request body of unknown length, Expect, trailers) goes to
+// the Fallback transport.
 package http1
 
 import (
