@@ -36,10 +36,17 @@ type Adaptive struct {
 	// measured is the ceiling as the last cut measured it; lone 429s
 	// lower the ceiling by at most a tenth below it (nudge).
 	measured float64
+	// since is when the current run of answers began (the first answer,
+	// or the first after an idle window). A cut less than a window after
+	// it counted the answers of a few milliseconds: the ceiling it measured
+	// is only a lower bound (unsure), so the rate climbs past it quickly,
+	// without the hold, until a cut measures a whole window.
+	since  time.Time
+	unsure bool
 	// peak is the most answers accepted in one window lately (decaying by
 	// 0.5% a window, halving in about two minutes): a cut never goes below
 	// half of it, so 429s that do not come from the rate (a system refusing
-	// at random) cannot drive the rate down for ever.
+	// at random) drive the rate down only as fast as the peak decays.
 	peak float64
 }
 
@@ -54,6 +61,7 @@ const (
 	adaptiveMinStep  = 0.5  // requests per second, the least an increase adds
 	adaptiveMinRate  = 0.5  // requests per second, the least a cut leaves
 	adaptiveCutEvery = 500 * time.Millisecond
+	adaptiveClimb    = 1.5 // each second without a 429 multiplies an unsure ceiling's rate by this
 	// adaptiveMinRefused is how many 429s within a second mean the rate is
 	// too high; fewer are resent (Transport.Resends) and only nudge the
 	// ceiling.
@@ -100,6 +108,7 @@ func (a *Adaptive) Observe(status int) {
 	}
 	a.ceiling, a.heldSince = a.acceptedRate(now), time.Time{}
 	a.measured = a.ceiling
+	a.unsure = now.Sub(a.since) < time.Second
 	next := adaptiveBackoff * a.ceiling
 	if l := float64(a.lim.Limit()); a.lim.Limit() != rate.Inf {
 		// Never more than halve: a 429 after a quiet spell says little
@@ -118,7 +127,12 @@ func (a *Adaptive) Observe(status int) {
 func (a *Adaptive) raise(now time.Time) {
 	l := float64(a.lim.Limit())
 	step := max(adaptiveMinStep, l*adaptiveGrowth)
-	if hold := adaptiveHold * a.ceiling; l < hold {
+	if a.unsure {
+		// Quickly, but to no more than twice what the system accepted
+		// lately: a rate far above what is sent measures nothing, and a
+		// cut would take many halvings to come down from it.
+		l = max(l+step, min(l*adaptiveClimb, 2*a.peak))
+	} else if hold := adaptiveHold * a.ceiling; l < hold {
 		l = min(hold, l+step)
 	} else {
 		if a.heldSince.IsZero() {
@@ -140,7 +154,7 @@ func (a *Adaptive) raise(now time.Time) {
 // bound below what the cut measured keeps a system that refuses a call now
 // and then, whatever the rate, from wearing the rate down.
 func (a *Adaptive) nudge(now time.Time) {
-	if a.ceiling == 0 || float64(a.lim.Limit()) < adaptiveHold*a.ceiling {
+	if a.ceiling == 0 || a.unsure || float64(a.lim.Limit()) < adaptiveHold*a.ceiling {
 		return
 	}
 	a.ceiling = max(a.ceiling*adaptiveNudge, adaptiveNudgeMin*a.measured)
@@ -156,8 +170,11 @@ func (a *Adaptive) roll(now time.Time) {
 		a.prevRefused, a.refused = a.refused, 0
 		a.winStart = a.winStart.Add(time.Second)
 		if now.Sub(a.winStart) >= time.Second { // idle for more than a window
-			a.prev, a.prevRefused, a.winStart = 0, 0, now
+			a.prev, a.prevRefused, a.winStart, a.since = 0, 0, now, now
 		}
+	}
+	if a.since.IsZero() {
+		a.since = now
 	}
 }
 

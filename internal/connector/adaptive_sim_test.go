@@ -12,31 +12,47 @@ import (
 // flight. It returns the share of calls refused and the accepted rate over
 // the limit, both counted after the first 10 seconds.
 func simulateAdaptive(limit float64, latency, run time.Duration) (refusedShare, useful float64) {
+	var tokens float64
+	var last time.Time
+	bucket := func(now time.Time) int {
+		if last.IsZero() {
+			tokens, last = limit, now
+		}
+		tokens = min(limit, tokens+now.Sub(last).Seconds()*limit)
+		last = now
+		if tokens < 1 {
+			return 429
+		}
+		tokens--
+		return 200
+	}
+	refusedShare, accepted := simulate(bucket, 64, latency, run)
+	return refusedShare, accepted / limit
+}
+
+// simulate runs an Adaptive on a simulated clock against a system that
+// answers a call sent at now with answer(now), latency later, with a sender
+// that always has a call ready and at most inflight in flight. It returns
+// the share of calls refused and the calls accepted per second, both
+// counted after the first 10 seconds.
+func simulate(answer func(now time.Time) int, inflight int, latency, run time.Duration) (refusedShare, acceptedPerSecond float64) {
 	now := time.Unix(1_800_000_000, 0)
 	start := now
 	a := NewAdaptive(func() time.Time { return now })
-	tokens, last := limit, now
-	type answer struct {
+	type reply struct {
 		at     time.Time
 		status int
 	}
-	var pending []answer
+	var pending []reply
 	var sent, refused, accepted int
 	for ; now.Sub(start) < run; now = now.Add(time.Millisecond) {
 		for len(pending) > 0 && !pending[0].at.After(now) {
 			a.Observe(pending[0].status)
 			pending = pending[1:]
 		}
-		for len(pending) < 64 && a.lim.AllowN(now, 1) {
-			tokens = min(limit, tokens+now.Sub(last).Seconds()*limit)
-			last = now
-			status := 200
-			if tokens < 1 {
-				status = 429
-			} else {
-				tokens--
-			}
-			pending = append(pending, answer{now.Add(latency), status})
+		for len(pending) < inflight && a.lim.AllowN(now, 1) {
+			status := answer(now)
+			pending = append(pending, reply{now.Add(latency), status})
 			if now.Sub(start) >= 10*time.Second {
 				sent++
 				if status == 429 {
@@ -47,7 +63,7 @@ func simulateAdaptive(limit float64, latency, run time.Duration) (refusedShare, 
 			}
 		}
 	}
-	return float64(refused) / float64(sent), float64(accepted) / (run - 10*time.Second).Seconds() / limit
+	return float64(refused) / float64(sent), float64(accepted) / (run - 10*time.Second).Seconds()
 }
 
 // Against a fixed limit the rate settles just under it: after the first
@@ -106,5 +122,29 @@ func TestAdaptiveLimiterLone429sNudgeTheCeiling(t *testing.T) {
 	}
 	if a.ceiling < adaptiveNudgeMin*a.measured-1e-9 {
 		t.Fatalf("lone 429s wore the ceiling down to %.2f, below %.0f%% of the measured %.2f", a.ceiling, 100*adaptiveNudgeMin, a.measured)
+	}
+}
+
+// 429s in the first milliseconds, before a whole window of answers was
+// counted, do not pin the rate to the few answers counted so far: that
+// count is a lower bound, not the system's rate. Here a system refuses its
+// first three calls and then one in twenty, whatever the rate; pinned, the
+// rate would stay at the handful of calls accepted before the third 429
+// (lone 429s below adaptiveMinRefused a second never cut it again, and so
+// never measure it again). Instead it climbs until the refusals are a
+// steady signal and settles there, as if the 429s had begun later.
+func TestAdaptiveLimiterDoesNotTrustItsFirstMilliseconds(t *testing.T) {
+	calls := 0
+	refusing := func(time.Time) int {
+		calls++
+		if calls <= 3 || calls%20 == 0 {
+			return 429
+		}
+		return 200
+	}
+	_, accepted := simulate(refusing, 8, 5*time.Millisecond, 80*time.Second)
+	t.Logf("%.1f calls accepted a second", accepted)
+	if accepted < 20 {
+		t.Fatalf("%.1f calls accepted a second, want at least 20", accepted)
 	}
 }
