@@ -68,10 +68,9 @@ func syncGenerated(t *testing.T, n int, faults fault.Config) (map[string]custome
 	req := w.request("generated", mapping, ids...)
 	req.Spec.BackoffLimit = ptr.To(int32(100))
 	w.create(req)
-	// The faulty run takes minutes, not seconds: with no rateLimit on the
-	// mapping, random 429s are read as a limit and the rate settles low
-	// (docs/architecture.md, rate limits). The bound is for a hang, not a
-	// speed: this test is about the final state.
+	// The faulty run takes a minute or two, its quick retries and
+	// Retry-After waits (79 s with no limiter at all): the bound is for a
+	// hang, not a speed, for this test is about the final state.
 	csr := w.finished("generated", 8*time.Minute)
 	if csr.Status.Succeeded != int32(n) {
 		t.Fatalf("faults %+v: %d of %d succeeded: %+v", faults, csr.Status.Succeeded, n, csr.Status.Results)

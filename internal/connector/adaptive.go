@@ -11,10 +11,12 @@ import (
 // Adaptive paces a credential whose limit nobody configured: it sends at
 // will until the system answers 429, then cuts the rate a little under what
 // the system was accepting (its ceiling), climbs back to just under the
-// ceiling, holds there for 30 s and only then probes above it, slowly
-// (multiplicative decrease as TCP does; the plateau before probing as CUBIC
-// does, for probing past the limit is what costs 429s). One Adaptive is
-// shared by every user of a credential (Registry.Adaptive).
+// ceiling, holds there for 30 s and only then probes above it, by a step
+// that doubles each second (multiplicative decrease as TCP does; the
+// plateau before probing as CUBIC does, for probing past the limit is what
+// costs 429s). The share of 429s that comes whatever the rate (noise) is
+// learned and ignored. One Adaptive is shared by every user of a credential
+// (Registry.Adaptive).
 type Adaptive struct {
 	now func() time.Time
 
@@ -43,6 +45,12 @@ type Adaptive struct {
 	// without the hold, until a cut measures a whole window.
 	since  time.Time
 	unsure bool
+	// noise is the share of answers refused whatever the rate (a system
+	// that refuses at random, or sheds load), a moving average over the
+	// windows: refusals up to twice that share are expected, neither a cut
+	// nor a nudge. A limit refuses next to nothing while the rate holds
+	// under it, so against a limit noise stays near zero.
+	noise float64
 	// peak is the most answers accepted in one window lately (decaying by
 	// 0.5% a window, halving in about two minutes): a cut never goes below
 	// half of it, so 429s that do not come from the rate (a system refusing
@@ -66,6 +74,11 @@ const (
 	// too high; fewer are resent (Transport.Resends) and only nudge the
 	// ceiling.
 	adaptiveMinRefused = 3
+	// The noise average weighs each window without a cut and with at
+	// least adaptiveNoiseAnswers answers by adaptiveNoiseWeight: it
+	// follows a change within about five such windows.
+	adaptiveNoiseAnswers = 5
+	adaptiveNoiseWeight  = 0.2
 )
 
 // NewAdaptive returns an unlimited Adaptive; now is the clock (time.Now
@@ -99,8 +112,13 @@ func (a *Adaptive) Observe(status int) {
 	}
 	a.refused++
 	frac := float64(now.Sub(a.winStart)) / float64(time.Second)
-	if float64(a.prevRefused)*(1-frac)+float64(a.refused) < adaptiveMinRefused {
-		a.nudge(now) // a lone 429 says little about the rate, unless it is at the ceiling
+	refused := float64(a.prevRefused)*(1-frac) + float64(a.refused)
+	// As many as the system refuses whatever the rate, with a margin.
+	noise := 2 * a.noise * (refused + a.acceptedRate(now))
+	if refused < adaptiveMinRefused+noise {
+		if refused > noise {
+			a.nudge(now) // a lone 429 says little about the rate, unless it is at the ceiling
+		}
 		return
 	}
 	if !a.lastCut.IsZero() && now.Sub(a.lastCut) < adaptiveCutEvery {
@@ -108,9 +126,12 @@ func (a *Adaptive) Observe(status int) {
 	}
 	a.ceiling, a.heldSince = a.acceptedRate(now), time.Time{}
 	a.measured = a.ceiling
+	wasUnsure := a.unsure
 	a.unsure = now.Sub(a.since) < time.Second
 	next := adaptiveBackoff * a.ceiling
-	if l := float64(a.lim.Limit()); a.lim.Limit() != rate.Inf {
+	// A cut after an unsure one measures the first whole second, and the
+	// rate it replaces was only a lower bound: it may raise the rate.
+	if l := float64(a.lim.Limit()); a.lim.Limit() != rate.Inf && !wasUnsure {
 		// Never more than halve: a 429 after a quiet spell says little
 		// about the rate the system accepts.
 		next = max(l/2, min(next, adaptiveBackoff*l))
@@ -138,10 +159,17 @@ func (a *Adaptive) raise(now time.Time) {
 		if a.heldSince.IsZero() {
 			a.heldSince = now
 		}
-		if now.Sub(a.heldSince) < adaptiveHoldFor {
+		probing := now.Sub(a.heldSince) - adaptiveHoldFor
+		if probing < 0 {
 			return
 		}
-		l += step
+		// The step doubles each second of probing (CUBIC's convex side,
+		// simplified): past the limit the 429s soon cut it; with no limit
+		// in reach (a system refusing at random), the rate is back at the
+		// callers' pace within seconds rather than minutes. Twice the peak
+		// accepted bounds it, as it bounds the unsure climb.
+		doubled := step * float64(int64(1)<<min(int64(probing/time.Second), 10))
+		l = max(l+step, min(l+doubled, 2*a.peak))
 	}
 	a.set(now, l)
 	a.lastUp = now
@@ -165,6 +193,9 @@ func (a *Adaptive) nudge(now time.Time) {
 // roll moves the one-second windows forward.
 func (a *Adaptive) roll(now time.Time) {
 	for now.Sub(a.winStart) >= time.Second {
+		if n := a.cur + a.refused; n >= adaptiveNoiseAnswers && a.lastCut.Before(a.winStart) {
+			a.noise += adaptiveNoiseWeight * (float64(a.refused)/float64(n) - a.noise)
+		}
 		a.peak = max(a.peak*0.995, float64(a.cur))
 		a.prev, a.cur = a.cur, 0
 		a.prevRefused, a.refused = a.refused, 0

@@ -148,3 +148,27 @@ func TestAdaptiveLimiterDoesNotTrustItsFirstMilliseconds(t *testing.T) {
 		t.Fatalf("%.1f calls accepted a second, want at least 20", accepted)
 	}
 }
+
+// A system that refuses a share of calls at random, whatever the rate, is
+// learned as such: its share of 429s is noise, which neither cuts nor
+// nudges, and the rate climbs back towards the callers' pace (8 in flight,
+// 20 ms each: 400 calls a second). Read as a limit, the rate settled where
+// such 429s came three a second, and lower as the peak decayed: 6.5-57
+// calls a second here.
+func TestAdaptiveLimiterLearnsRandomRefusals(t *testing.T) {
+	for _, every := range []int{5, 10, 30} {
+		calls := 0
+		random := func(time.Time) int {
+			calls++
+			if calls%every == 1 {
+				return 429
+			}
+			return 200
+		}
+		_, accepted := simulate(random, 8, 20*time.Millisecond, 80*time.Second)
+		t.Logf("one in %d refused: %.1f calls accepted a second", every, accepted)
+		if accepted < 0.3*400 {
+			t.Errorf("one in %d refused: %.1f calls accepted a second, want at least %.0f", every, accepted, 0.3*400)
+		}
+	}
+}
