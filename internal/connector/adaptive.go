@@ -129,8 +129,8 @@ func (a *Adaptive) Observe(status int) {
 	wasUnsure := a.unsure
 	a.unsure = now.Sub(a.since) < time.Second
 	next := adaptiveBackoff * a.ceiling
-	// A cut after an unsure one measures the first whole second, and the
-	// rate it replaces was only a lower bound: it may raise the rate.
+	// The rate an unsure cut set was only a lower bound: the cut after it
+	// may raise the rate.
 	if l := float64(a.lim.Limit()); a.lim.Limit() != rate.Inf && !wasUnsure {
 		// Never more than halve: a 429 after a quiet spell says little
 		// about the rate the system accepts.
