@@ -52,9 +52,9 @@ type Adaptive struct {
 	// under it, so against a limit noise stays near zero.
 	noise float64
 	// peak is the most answers accepted in one window lately (decaying by
-	// 0.5% a window, halving in about two minutes): a cut never goes below
-	// half of it, so 429s that do not come from the rate (a system refusing
-	// at random) drive the rate down only as fast as the peak decays.
+	// 0.5% a window, halving in about two minutes): the climbs stop at
+	// twice it. It does not bound the cuts: a bucket that holds seconds of
+	// calls makes the first window's peak several times the limit.
 	peak float64
 }
 
@@ -136,7 +136,7 @@ func (a *Adaptive) Observe(status int) {
 		// about the rate the system accepts.
 		next = max(l/2, min(next, adaptiveBackoff*l))
 	}
-	a.set(now, max(adaptiveMinRate, a.peak/2, next))
+	a.set(now, max(adaptiveMinRate, next))
 	a.lastCut, a.lastUp = now, now
 }
 

@@ -52,22 +52,3 @@ func TestAdaptiveLimiter(t *testing.T) {
 		t.Fatalf("the next 429 did not cut: %.1f", float64(a.Limit()))
 	}
 }
-
-// A system that refuses a share of calls at random, whatever the rate,
-// does not drive the rate down for ever: cuts stop at half the peak of
-// what it accepted.
-func TestAdaptiveLimiterIgnoresRandomRefusals(t *testing.T) {
-	now := time.Unix(1_800_000_000, 0)
-	a := NewAdaptive(func() time.Time { return now })
-	for i := range 6000 { // a minute at 100 answers a second, one in five a 429
-		now = now.Add(10 * time.Millisecond)
-		if i%5 == 0 {
-			a.Observe(429)
-		} else {
-			a.Observe(200)
-		}
-	}
-	if l := float64(a.Limit()); l < 30 {
-		t.Fatalf("random 429s drove the rate down to %.1f requests/s", l)
-	}
-}
