@@ -114,9 +114,9 @@ func (a *Adaptive) Observe(status int) {
 	frac := float64(now.Sub(a.winStart)) / float64(time.Second)
 	refused := float64(a.prevRefused)*(1-frac) + float64(a.refused)
 	// As many as the system refuses whatever the rate, with a margin.
-	noise := 2 * a.noise * (refused + a.acceptedRate(now))
-	if refused < adaptiveMinRefused+noise {
-		if refused > noise {
+	expected := 2 * a.noise * (refused + a.acceptedRate(now))
+	if refused < adaptiveMinRefused+expected {
+		if refused > expected {
 			a.nudge(now) // a lone 429 says little about the rate, unless it is at the ceiling
 		}
 		return
