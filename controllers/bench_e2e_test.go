@@ -50,6 +50,15 @@ func managerEnv() []string {
 	}
 }
 
+// managerArgs are the benchmark manager's flags: E2E_PPROF=host:port
+// serves its profiles there, to profile a phase while it runs.
+func managerArgs(args ...string) []string {
+	if addr := os.Getenv("E2E_PPROF"); addr != "" {
+		args = append(args, "--pprof-bind-address="+addr)
+	}
+	return args
+}
+
 // BenchmarkE2E syncs 2,000 99minds customers into iPaaS.com with 20 ms
 // added to every call, at --record-parallelism 8 and 32: new customers (4
 // sequential round trips at the least), the update the Update rules make
@@ -77,13 +86,7 @@ func BenchmarkE2E(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			args := []string{fmt.Sprintf("--record-parallelism=%d", p)}
-			// E2E_PPROF=host:port serves the manager's profiles there, to
-			// profile a phase while it runs.
-			if addr := os.Getenv("E2E_PPROF"); addr != "" {
-				args = append(args, "--pprof-bind-address="+addr)
-			}
-			proc := runManagerEnv(b, bin, managerEnv(), args...)
+			proc := runManagerEnv(b, bin, managerEnv(), managerArgs(fmt.Sprintf("--record-parallelism=%d", p))...)
 			w.createBenchMapping(b)
 			w.mappingCondition(mapping, v1alpha1.ConditionReady, metav1.ConditionTrue)
 			// What the two processes spend with nothing to sync (the API
@@ -243,7 +246,7 @@ func benchRateLimited(b *testing.B, bin string) {
 	if err := w.ip.SetFaults(fault.Config{MaxRPS: limit}); err != nil {
 		b.Fatal(err)
 	}
-	runManagerEnv(b, bin, managerEnv())
+	runManagerEnv(b, bin, managerEnv(), managerArgs()...)
 	w.createBenchMapping(b)
 	w.mappingCondition(mapping, v1alpha1.ConditionReady, metav1.ConditionTrue)
 	calls0, rl0 := w.ip.Count(), refused(w.ip.FaultStats())
@@ -272,7 +275,7 @@ func benchRateLimited(b *testing.B, bin string) {
 func benchFinishedRSS(b *testing.B, bin string) {
 	n := e2eFinished()
 	w := newWorld(b, seedData())
-	proc := runManagerEnv(b, bin, managerEnv())
+	proc := runManagerEnv(b, bin, managerEnv(), managerArgs()...)
 	w.createBenchMapping(b)
 	w.mappingCondition(mapping, v1alpha1.ConditionReady, metav1.ConditionTrue)
 	w.create(w.request("first", mapping, janeID))
